@@ -1,0 +1,59 @@
+"""``usmca certificate``: validate and render certifications of origin (thin CLI over the library)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.certificates.fields import validate_certificate
+from api.certificates.pdf import render_certificate_pdf
+from ledger.cli_support import cli_errors, read_text_arg
+from ledger.errors import ParseError
+
+certificate_app = typer.Typer(help="USMCA certifications of origin (Annex 5-A).", no_args_is_help=True)
+
+EXIT_INVALID = 1
+
+
+@certificate_app.callback()
+def _group() -> None:
+    """USMCA certifications of origin (Annex 5-A)."""
+
+
+def _load(file: str) -> dict:
+    try:
+        data = json.loads(read_text_arg(file))
+    except json.JSONDecodeError as err:
+        raise ParseError(f"{file}: invalid JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+    if not isinstance(data, dict):
+        raise ParseError(f"{file}: a certificate must be a JSON object, got {type(data).__name__}")
+    return data
+
+
+@certificate_app.command("validate")
+@cli_errors
+def validate_cmd(
+    file: Annotated[str, typer.Argument(help="certificate JSON file, or - for standard input")],
+) -> None:
+    """Exit 0 when valid; exit 1 with a JSON list of {field, message} when not."""
+    errors = validate_certificate(_load(file))
+    if errors:
+        typer.echo(json.dumps([e.to_dict() for e in errors], indent=2, ensure_ascii=False))
+        raise typer.Exit(EXIT_INVALID)
+    typer.echo("valid")
+
+
+@certificate_app.command("render")
+@cli_errors
+def render_cmd(
+    file: Annotated[str, typer.Argument(help="certificate JSON file, or -")],
+    out: Annotated[Path, typer.Option("--out", help="PDF file to write")],
+    verify_url: Annotated[str, typer.Option("--verify-url", help="URL the QR code encodes")],
+) -> None:
+    """Render a valid certificate to PDF with a QR code for the verification URL."""
+    pdf = render_certificate_pdf(_load(file), verify_url=verify_url)
+    out.write_bytes(pdf)
+    typer.echo(f"wrote {out} ({len(pdf)} bytes)")

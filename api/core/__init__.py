@@ -1,0 +1,1 @@
+"""Service plumbing: settings, credentials, error mapping, dependencies."""

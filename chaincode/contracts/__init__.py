@@ -1,0 +1,1 @@
+"""Transaction groups (one concept per module), combined into one contract by :mod:`chaincode.factory`."""

@@ -1,0 +1,176 @@
+"""Station scans: one EPCIS ObjectEvent read per record, idempotent on the canonical event hash.
+
+Only a station may record scans, and only as itself: the station id must be the one in its certificate, and
+the site and read point come from the station's ledger record. Station agents replay their outbox after an
+outage, so the same event (same hash) may arrive twice, in one batch or across transactions: it is stored
+once and the first record is returned. Suspicious reads are stored with anomaly flags (see
+:mod:`chaincode.anomalies`), never dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chaincode.anomalies import Point, Sighting, scan_flags
+from chaincode.contracts.parts import MAX_BATCH, caller_station
+from chaincode.errors import submit
+from chaincode.fabric import TransactionContextInterface
+from chaincode.state import ANOMALY, LAST_SEEN, PART, SCAN, SITE, Tx, answer
+from chaincode.validate import Fields, iso_z, parse_iso_z, parse_list, parse_object
+from ledger.errors import Forbidden, ValidationError
+from ledger.identity.attrs import Role
+from scanner.epcis import cbv
+
+
+class _Recorder:
+    """Records a batch of scans from one station with per-batch caches of parts and last sightings."""
+
+    def __init__(self, tx: Tx, station: dict[str, Any], site: dict[str, Any]) -> None:
+        self.tx = tx
+        self.station = station
+        self.point = Point(site["lat"], site["lon"])
+        self.parts: dict[str, dict[str, Any] | None] = {}
+        self.last: dict[str, dict[str, Any] | None] = {}
+        self.last_keys: dict[str, str] = {}
+        self.done: dict[tuple[str, str], dict[str, Any]] = {}
+        self.new = 0
+        self.flagged = 0
+
+    async def one(self, item: Any, what: str) -> dict[str, Any]:
+        tx, station = self.tx, self.station
+        f = Fields(item, what)
+        uid = f.uri("uid")
+        station_id = f.ident("station_id")
+        read_point = f.opt_text("read_point", max_len=512)
+        step = f.opt_text("biz_step", max_len=256)
+        disposition = f.opt_text("disposition", max_len=256)
+        event_time = f.timestamp("event_time")
+        event_hash = f.event_hash("event_hash")
+        f.done()
+        if station_id != station["station_id"]:
+            raise Forbidden(
+                f"station {station['station_id']} may not record scans as station {station_id}",
+                field="station_id",
+                value=station_id,
+            )
+        if read_point is not None and read_point != station["read_point"]:
+            raise ValidationError(
+                f"{what} read_point {read_point!r} is not the read point {station['read_point']!r} "
+                f"registered for station {station_id}",
+                field="read_point",
+                value=read_point,
+            )
+        scan_key = tx.key(SCAN, uid, event_hash)
+        first = self.done.get((uid, event_hash))
+        if first is None:
+            first = await tx.get(scan_key)
+        if first is not None:
+            return {**first, "duplicate": True}
+        if uid not in self.parts:
+            self.parts[uid] = await tx.get(tx.key(PART, uid))
+            self.last[uid] = await tx.get(tx.key(LAST_SEEN, uid))
+            self.last_keys[uid] = tx.key(LAST_SEEN, uid)
+        last = self.last[uid]
+        here = Sighting(tx.msp, station["site_id"], self.point, event_time)
+        prev = (
+            Sighting(
+                last["msp_id"],
+                last["site_id"],
+                Point(last["lat"], last["lon"]),
+                parse_iso_z(last["event_time"]),
+            )
+            if last
+            else None
+        )
+        flags = scan_flags(uid, self.parts[uid], here, prev, tx.now)
+        when = iso_z(event_time)
+        doc = {
+            "doc_type": "scan",
+            "uid": uid,
+            "event_hash": event_hash,
+            "msp_id": tx.msp,
+            "station_id": station_id,
+            "site_id": station["site_id"],
+            "read_point": station["read_point"],
+            "biz_step": cbv.compact(cbv.BIZ_STEP, cbv.biz_step(step))
+            if step
+            else station["default_biz_step"],
+            "disposition": cbv.compact(cbv.DISPOSITION, cbv.disposition(disposition))
+            if disposition
+            else None,
+            "event_time": when,
+            "recorded_at": tx.now_iso,
+            "tx_id": tx.tx_id,
+            "flags": list(flags),
+            "flag_details": flags,
+        }
+        await tx.put(scan_key, doc)
+        if flags:
+            self.flagged += 1
+            anomaly = {
+                "doc_type": "anomaly",
+                "uid": uid,
+                "event_hash": event_hash,
+                "msp_id": tx.msp,
+                "station_id": station_id,
+                "site_id": station["site_id"],
+                "event_time": when,
+                "flags": list(flags),
+                "details": flags,
+                "detected_at": tx.now_iso,
+            }
+            await tx.put(tx.key(ANOMALY, uid, event_hash), anomaly)
+        if last is None or parse_iso_z(last["event_time"]) <= event_time:
+            seen = {
+                "doc_type": "lastseen",
+                "uid": uid,
+                "msp_id": tx.msp,
+                "site_id": station["site_id"],
+                "station_id": station_id,
+                "lat": self.point.lat,
+                "lon": self.point.lon,
+                "event_time": when,
+                "event_hash": event_hash,
+            }
+            self.last[uid] = seen
+            await tx.put(self.last_keys[uid], seen)
+        self.done[(uid, event_hash)] = doc
+        self.new += 1
+        return {**doc, "duplicate": False}
+
+
+async def _recorder(tx: Tx) -> _Recorder:
+    tx.require("record scans", Role.STATION)
+    station = await caller_station(tx)
+    assert station is not None  # the role check above guarantees a station caller
+    site = await tx.must_get(
+        tx.key(SITE, tx.msp, station["site_id"]), f"site {station['site_id']} of {tx.msp}"
+    )
+    return _Recorder(tx, station, site)
+
+
+class ScanTransactions:
+    """RecordScan and RecordScans."""
+
+    @submit
+    async def RecordScan(self, ctx: TransactionContextInterface, scan_json: str) -> str:
+        """A station records one read; returns the stored scan with its flags (the first one for a replay)."""
+        tx = Tx(ctx)
+        rec = await _recorder(tx)
+        doc = await rec.one(parse_object(scan_json, "scan"), "scan")
+        tx.emit(
+            "ScansRecorded", {"station_id": rec.station["station_id"], "new": rec.new, "flagged": rec.flagged}
+        )
+        return answer(doc)
+
+    @submit
+    async def RecordScans(self, ctx: TransactionContextInterface, scans_json: str) -> str:
+        """A station records up to 5000 reads in one transaction; returns every stored scan in input order."""
+        tx = Tx(ctx)
+        rec = await _recorder(tx)
+        items = parse_list(scans_json, "scans", max_items=MAX_BATCH)
+        docs = [await rec.one(item, f"scans[{i}]") for i, item in enumerate(items)]
+        tx.emit(
+            "ScansRecorded", {"station_id": rec.station["station_id"], "new": rec.new, "flagged": rec.flagged}
+        )
+        return answer(docs)

@@ -1,0 +1,1 @@
+"""Read model: query-friendly SQLite tables built from committed blocks."""

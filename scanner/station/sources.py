@@ -1,0 +1,302 @@
+"""Where reads come from: scanners that send text lines, and image sources that must be decoded.
+
+Hardware scanners send each decoded code as text terminated by CR, LF or CR LF: as a keyboard wedge (stdin), on
+a serial port, or over TCP (industrial readers such as Cognex DataMan or Keyence SR act as a TCP server that the
+station connects to; some push to a listening host instead). Image sources (a folder of image files, a camera)
+yield frames that the Data Matrix decoder reads. Every source is an iterator of :class:`Read` and stops when its
+input ends or :meth:`Source.stop` is called.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ledger.errors import ValidationError
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
+
+
+@dataclass(frozen=True)
+class Read:
+    """One read: the transmitted text, or a frame (numpy array) to decode, and where it came from."""
+
+    origin: str
+    text: str | None = None
+    frame: Any = None
+
+
+def split_lines(buffer: bytearray) -> Iterator[str]:
+    """Pop complete CR/LF-terminated lines off a buffer (empty lines, e.g. the LF of CR LF, are skipped)."""
+    while True:
+        cut = -1
+        for i, b in enumerate(buffer):
+            if b in (10, 13):
+                cut = i
+                break
+        if cut < 0:
+            return
+        line = bytes(buffer[:cut])
+        del buffer[: cut + 1]
+        if line:
+            yield line.decode("latin-1")
+
+
+class Source:
+    """Base: a stoppable iterator of reads."""
+
+    name = "source"
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        """Ask the source to end."""
+        self._stop.set()
+
+    def __iter__(self) -> Iterator[Read]:
+        return self.reads()
+
+    def reads(self) -> Iterator[Read]:
+        """Yield reads until the input ends or stop() is called."""
+        raise NotImplementedError
+
+
+class StreamSource(Source):
+    """Lines from a file object (stdin as a keyboard wedge, or a pipe)."""
+
+    name = "stdin"
+
+    def __init__(self, stream: Any = None) -> None:
+        super().__init__()
+        self._stream = stream if stream is not None else sys.stdin.buffer
+
+    def reads(self) -> Iterator[Read]:
+        """One read per non-empty line."""
+        buf = bytearray()
+        fd = self._stream.fileno()
+        while not self._stop.is_set():
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            buf.extend(chunk)
+            for line in split_lines(buf):
+                yield Read(self.name, text=line)
+        if buf:
+            yield Read(self.name, text=buf.decode("latin-1"))
+
+
+class _SocketLines(Source):
+    """Shared line reading for the TCP sources."""
+
+    def _lines(self, sock: socket.socket, origin: str) -> Iterator[Read]:
+        sel = selectors.DefaultSelector()
+        sel.register(sock, selectors.EVENT_READ)
+        buf = bytearray()
+        try:
+            while not self._stop.is_set():
+                if not sel.select(timeout=0.2):
+                    continue
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                buf.extend(chunk)
+                for line in split_lines(buf):
+                    yield Read(origin, text=line)
+        finally:
+            sel.close()
+            sock.close()
+
+
+class TcpClientSource(_SocketLines):
+    """Connect to a reader that serves results on a TCP port; reconnect with backoff when it drops."""
+
+    def __init__(self, host: str, port: int, *, retry_max: float = 5.0) -> None:
+        super().__init__()
+        self.host, self.port, self._retry_max = host, port, retry_max
+        self.name = f"tcp:{host}:{port}"
+
+    def reads(self) -> Iterator[Read]:
+        """Reads from every connection, in order."""
+        delay = 0.1
+        while not self._stop.is_set():
+            try:
+                sock = socket.create_connection((self.host, self.port), timeout=2)
+            except OSError:
+                self._stop.wait(delay)
+                delay = min(self._retry_max, delay * 2)
+                continue
+            delay = 0.1
+            sock.settimeout(None)
+            yield from self._lines(sock, self.name)
+
+
+class TcpListenSource(_SocketLines):
+    """Listen for readers that push results to the station (one connection at a time, in order)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__()
+        self.host, self.port = host, port
+        self.name = f"tcp-listen:{host}:{port}"
+        self._server = socket.create_server((host, port), reuse_port=False)
+        self._server.settimeout(0.2)
+
+    @property
+    def bound_port(self) -> int:
+        """The port actually bound (useful with port 0)."""
+        return int(self._server.getsockname()[1])
+
+    def reads(self) -> Iterator[Read]:
+        """Reads from each accepted connection."""
+        try:
+            while not self._stop.is_set():
+                try:
+                    conn, _ = self._server.accept()
+                except TimeoutError:
+                    continue
+                conn.settimeout(None)
+                yield from self._lines(conn, self.name)
+        finally:
+            self._server.close()
+
+
+class SerialSource(Source):
+    """Lines from a serial port (RS-232 / USB-CDC scanners), via pyserial."""
+
+    def __init__(self, device: str, baudrate: int = 9600) -> None:
+        super().__init__()
+        self.device, self.baudrate = device, baudrate
+        self.name = f"serial:{device}"
+
+    def reads(self) -> Iterator[Read]:
+        """One read per line received."""
+        import serial
+
+        port = serial.Serial(self.device, self.baudrate, timeout=0.2)
+        buf = bytearray()
+        try:
+            while not self._stop.is_set():
+                chunk = port.read(4096)
+                if not chunk:
+                    continue
+                buf.extend(chunk)
+                for line in split_lines(buf):
+                    yield Read(self.name, text=line)
+        finally:
+            port.close()
+
+
+class DirectorySource(Source):
+    """Image files dropped into a folder (a fixed camera saving frames, or a batch of photos).
+
+    Each file is yielded once as a frame and then moved to ``done/`` so a restart does not read it twice.
+    With ``once`` the source ends when the folder is empty instead of waiting for more.
+    """
+
+    def __init__(self, path: Path, *, once: bool = False, poll: float = 0.2) -> None:
+        super().__init__()
+        self.path = Path(path)
+        if not self.path.is_dir():
+            raise ValidationError(f"image folder {self.path} does not exist", value=str(self.path))
+        self.done = self.path / "done"
+        self.done.mkdir(exist_ok=True)
+        self.name = f"dir:{self.path}"
+        self._once, self._poll = once, poll
+
+    def reads(self) -> Iterator[Read]:
+        """Frames in file-name order."""
+        import numpy as np
+        from PIL import Image
+
+        while not self._stop.is_set():
+            files = sorted(p for p in self.path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            for f in files:
+                try:
+                    with Image.open(f) as im:
+                        frame = np.asarray(im.convert("L"))
+                except OSError:
+                    frame = None
+                yield Read(f"{self.name}/{f.name}", frame=frame)
+                with contextlib.suppress(OSError):
+                    f.replace(self.done / f.name)
+            if self._once and not files:
+                return
+            if not files:
+                time.sleep(self._poll)
+
+
+class CameraSource(Source):
+    """Frames from a camera (``camera:0``) or a video file, through OpenCV when it is installed."""
+
+    def __init__(self, spec: str, *, every: int = 1) -> None:
+        super().__init__()
+        self.spec, self._every = spec, max(1, every)
+        self.name = f"camera:{spec}"
+
+    def reads(self) -> Iterator[Read]:
+        """Grayscale frames until the camera or file ends."""
+        try:
+            import cv2
+        except ImportError as exc:
+            raise ValidationError(
+                "camera sources need OpenCV: pip install opencv-python-headless", value=self.spec
+            ) from exc
+        cap = cv2.VideoCapture(int(self.spec) if self.spec.isdigit() else self.spec)
+        if not cap.isOpened():
+            raise ValidationError(f"camera {self.spec!r} cannot be opened", value=self.spec)
+        n = 0
+        try:
+            while not self._stop.is_set():
+                ok, frame = cap.read()
+                if not ok:
+                    return
+                n += 1
+                if n % self._every:
+                    continue
+                gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
+                yield Read(f"{self.name}#{n}", frame=gray)
+        finally:
+            cap.release()
+
+
+def _host_port(text: str, spec: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValidationError(f"source {spec!r} needs HOST:PORT", value=spec)
+    return host, int(port)
+
+
+def open_source(spec: str, *, once: bool = False) -> Source:
+    """Build a source from its command-line spelling.
+
+    Spellings: dir:PATH, stdin, tcp:HOST:PORT, tcp-listen:HOST:PORT, serial:DEVICE[@BAUD], camera:N|FILE.
+    """
+    kind, _, rest = spec.partition(":")
+    if spec == "stdin":
+        return StreamSource()
+    if kind == "dir" and rest:
+        return DirectorySource(Path(rest), once=once)
+    if kind == "tcp" and rest:
+        return TcpClientSource(*_host_port(rest, spec))
+    if kind == "tcp-listen" and rest:
+        return TcpListenSource(*_host_port(rest, spec))
+    if kind == "serial" and rest:
+        dev, _, baud = rest.partition("@")
+        if baud and not baud.isdigit():
+            raise ValidationError(f"serial baud rate {baud!r} is not a number", value=baud)
+        return SerialSource(dev, int(baud or 9600))
+    if kind == "camera" and rest:
+        return CameraSource(rest)
+    raise ValidationError(
+        f"unknown source {spec!r}; use dir:PATH, stdin, tcp:HOST:PORT, tcp-listen:HOST:PORT, serial:DEVICE or camera:N",
+        value=spec,
+    )

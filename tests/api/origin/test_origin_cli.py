@@ -1,0 +1,64 @@
+"""The ``usmca origin`` CLI: JSON answers on stdout, one-line errors with exit 2."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from api.origin.cli import origin_app
+
+REQ = {
+    "good": {"hs": "8708.30", "end_use": "oe_pv_lt"},
+    "as_of": "2024-01-01",
+    "net_cost": "1000",
+    "materials": [{"id": "a", "value": "250", "origin": "non_originating"}],
+}
+
+
+def test_qualify_file(tmp_path):
+    path = tmp_path / "req.json"
+    path.write_text(json.dumps(REQ))
+    result = CliRunner().invoke(origin_app, ["qualify", str(path)])
+    assert result.exit_code == 0
+    answer = json.loads(result.stdout)
+    assert (answer["rvc"], answer["threshold"], answer["qualifies"]) == ("75", "70", True)
+
+
+def test_qualify_stdin_is_byte_identical_to_file(tmp_path):
+    path = tmp_path / "req.json"
+    path.write_text(json.dumps(REQ))
+    one = CliRunner().invoke(origin_app, ["qualify", str(path)]).stdout
+    two = CliRunner().invoke(origin_app, ["qualify", "-"], input=json.dumps(REQ)).stdout
+    assert one == two
+
+
+def test_bad_input_is_one_line_exit_2(tmp_path):
+    bad = dict(REQ, as_of="2019-01-01")
+    result = CliRunner().invoke(origin_app, ["qualify", "-"], input=json.dumps(bad))
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: as_of 2019-01-01 is before the first table_b_principal NC threshold (2020-07-01; USMCA entered "
+        "into force on 2020-07-01) (as_of)"
+    ]
+    assert "Traceback" not in result.output
+
+
+def test_missing_file_exit_2(tmp_path):
+    result = CliRunner().invoke(origin_app, ["qualify", str(tmp_path / "nope.json")])
+    assert result.exit_code == 2
+    assert "No such file or directory" in result.stderr
+
+
+def test_average_and_threshold_commands(tmp_path):
+    path = tmp_path / "list.json"
+    path.write_text(json.dumps([REQ, dict(REQ, net_cost="500")]))
+    result = CliRunner().invoke(origin_app, ["average", str(path)])
+    assert result.exit_code == 0
+    # (1500 - 500) / 1500 x 100 = 66.666... < 70
+    assert json.loads(result.stdout)["rvc"] == "66.66666666666666666666666667"
+    result = CliRunner().invoke(origin_app, ["threshold", "table_d_ht_parts", "--as-of", "2024-07-01", "--method", "TV"])
+    assert json.loads(result.stdout)["pct"] == "74"
+    result = CliRunner().invoke(origin_app, ["threshold", "table_d_ht_parts", "--as-of", "July"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: --as-of 'July' is not a date (YYYY-MM-DD) (--as-of)"
