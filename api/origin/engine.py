@@ -443,8 +443,10 @@ def _what_if(
         best["detail"] = (
             f"source {len(best['materials'])} material(s) as originating"
             if best["materials"]
-            else "no material change needed"
+            else "no material change needed for the RVC or tariff shift"
         )
+        if also:
+            best["detail"] += "; the tests in also_needed must be fixed too"
     best["also_needed"] = also
     return best
 

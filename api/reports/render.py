@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -17,6 +18,13 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from api.reports.models import ComplianceReport
 
 CSV_COLUMNS = ("section", "name", "passed", "value", "required", "detail")
+
+
+def display_pct(value: str | None) -> str:
+    """Two decimals for people, truncated so 74.999 never shows as 75.00 (JSON and CSV stay unrounded)."""
+    if value in (None, ""):
+        return ""
+    return str(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_DOWN))
 
 
 def report_to_json(report: ComplianceReport) -> str:
@@ -83,6 +91,13 @@ def _b(value: Any) -> str:
     return "" if value is None else ("yes" if value else "no")
 
 
+def _cell(index: int, value: str) -> str:
+    """Columns 2 and 3 of the PDF tables are value and required: long decimals are shortened for display."""
+    if index in (2, 3) and value and value.replace(".", "", 1).replace("-", "", 1).isdigit() and len(value) > 8:
+        return display_pct(value)
+    return value
+
+
 def report_to_csv(report: ComplianceReport) -> str:
     """CSV with columns section, name, passed, value, required, detail (RFC 4180 quoting, CRLF rows)."""
     buf = io.StringIO()
@@ -119,7 +134,8 @@ def report_to_pdf(report: ComplianceReport) -> bytes:
         Paragraph(escape(f"USMCA compliance report: {report.subject}{period}"), styles["Heading1"]),
         Paragraph(
             escape(
-                f"{verdict} as originating. RVC {a.get('rvc')} % ({a.get('method')}) against {a.get('threshold')} %. "
+                f"{verdict} as originating. RVC {display_pct(a.get('rvc'))} % ({a.get('method')}) against "
+                f"{a.get('threshold')} % (percentages shown truncated to 2 decimals; JSON and CSV are unrounded). "
                 f"Generated {report.generated_on}; rules {report.rules_version}; "
                 f"core-part roll-up policy {a['policy'].get('core_part_rollup')}; input {a.get('input_sha256', '')[:16]}."
             ),
@@ -156,9 +172,9 @@ def report_to_pdf(report: ComplianceReport) -> bytes:
         if not rows:
             story.append(Paragraph("None.", body))
             continue
-        data = [[Paragraph(escape(h), head) for h in header]] + [
-            [Paragraph(escape(str(c)), body) for c in r] for r in rows
-        ]
+        cells = [[_cell(i, str(c)) for i, c in enumerate(r)] for r in rows]
+        data = [[Paragraph(escape(h), head) for h in header]]
+        data += [[Paragraph(escape(c), body) for c in r] for r in cells]
         t = Table(data, colWidths=widths, repeatRows=1)
         t.setStyle(
             TableStyle(

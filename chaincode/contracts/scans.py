@@ -101,8 +101,8 @@ class _Recorder:
             "event_time": when,
             "recorded_at": tx.now_iso,
             "tx_id": tx.tx_id,
-            "flags": list(flags),
-            "flag_details": flags,
+            "anomalies": list(flags),
+            "anomaly_details": flags,
         }
         await tx.put(scan_key, doc)
         if flags:
@@ -115,8 +115,8 @@ class _Recorder:
                 "station_id": station_id,
                 "site_id": station["site_id"],
                 "event_time": when,
-                "flags": list(flags),
-                "details": flags,
+                "anomalies": list(flags),
+                "anomaly_details": flags,
                 "detected_at": tx.now_iso,
             }
             await tx.put(tx.key(ANOMALY, uid, event_hash), anomaly)

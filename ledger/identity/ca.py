@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -207,9 +208,7 @@ class CertificateAuthority:
                 critical=True,
             )
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), critical=False
-            )
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), critical=False)
         )
         if tls_hosts:
             builder = builder.add_extension(
@@ -221,6 +220,27 @@ class CertificateAuthority:
                 x509.UnrecognizedExtension(ATTRS_OID, attrs_extension_value(attrs)), critical=False
             )
         return Issued(builder.sign(self.key, hashes.SHA256()), key)
+
+    def crl(self, revoked: Sequence[tuple[int, dt.datetime]], *, number: int, now: dt.datetime | None = None) -> bytes:
+        """A signed X.509 CRL (PEM) listing ``(serial, revocation time)`` pairs, as Fabric reads ``msp/crls``.
+
+        ``next_update`` is the CA's own expiry: the list is replaced whenever a member is revoked, and Fabric
+        does not refuse a CRL past its next update.
+        """
+        now = now or dt.datetime.now(dt.UTC)
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.cert.subject)
+            .last_update(now)
+            .next_update(self.cert.not_valid_after_utc)
+            .add_extension(x509.CRLNumber(number), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), critical=False)
+        )
+        for serial, when in revoked:
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
+            )
+        return builder.sign(self.key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
 
 
 def _san(host: str) -> x509.GeneralName:

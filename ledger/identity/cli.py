@@ -13,7 +13,7 @@ import typer
 
 from ledger.cli_support import cli_errors, print_json
 from ledger.identity.config import load_config
-from ledger.identity.msp import add_member, init_network
+from ledger.identity.msp import add_member, init_network, revoke_member
 from ledger.identity.network import Member, Network, load_network
 
 network_app = typer.Typer(
@@ -35,6 +35,7 @@ def member_dict(m: Member) -> dict[str, Any]:
         "station": m.station,
         "site": m.site,
         "cert": str(m.msp_dir / "signcerts" / "cert.pem"),
+        "revoked_at": m.revoked_at.isoformat() if m.revoked_at else None,
         "msp_dir": str(m.msp_dir),
     }
 
@@ -80,10 +81,7 @@ def _print_summary(network: Network, as_json: bool) -> None:
     policy, fabric = summary["endorsement_policy"], summary["fabric_signature_policy"]
     same = "".join(policy.split()) == "".join(fabric.split())
     typer.echo(f"endorsement policy: {policy}" + ("" if same else f" = {fabric}"))
-    rows = [
-        [o["msp_id"], o["tier"], o["country"], o["peer"], str(o["members"]), o["name"]]
-        for o in summary["orgs"]
-    ]
+    rows = [[o["msp_id"], o["tier"], o["country"], o["peer"], str(o["members"]), o["name"]] for o in summary["orgs"]]
     _table(rows, ["MSP", "TIER", "COUNTRY", "PEER", "MEMBERS", "NAME"])
     if network.orderer:
         typer.echo(f"orderer {network.orderer.msp_id}: {', '.join(n.address for n in network.orderer.nodes)}")
@@ -127,8 +125,11 @@ def members_cmd(
     if as_json:
         print_json([member_dict(m) for m in members])
         return
-    rows = [[m.msp_id, m.name, m.role.value, m.station or "", m.site or ""] for m in members]
-    _table(rows, ["MSP", "NAME", "ROLE", "STATION", "SITE"])
+    rows = [
+        [m.msp_id, m.name, m.role.value, m.station or "", m.site or "", "active" if m.active else "revoked"]
+        for m in members
+    ]
+    _table(rows, ["MSP", "NAME", "ROLE", "STATION", "SITE", "STATUS"])
 
 
 @network_app.command("add-member")
@@ -139,9 +140,7 @@ def add_member_cmd(
     name: Annotated[str, typer.Option("--name", help="Member name (letters, digits, '.', '_', '-').")],
     role: Annotated[str, typer.Option("--role", help="admin, station, certifier, compliance or auditor.")],
     station: Annotated[str | None, typer.Option("--station", help="Station id (role station only).")] = None,
-    site: Annotated[
-        str | None, typer.Option("--site", help="Site id of the org where the member works.")
-    ] = None,
+    site: Annotated[str | None, typer.Option("--site", help="Site id of the org where the member works.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Issue a certificate for a new member from the org's CA and record it in network.yaml."""
@@ -150,6 +149,22 @@ def add_member_cmd(
         print_json(member_dict(member))
     else:
         typer.echo(f"issued {member.msp_id}/{member.name} ({member.role.value}): {member.msp_dir}")
+
+
+@network_app.command("revoke-member")
+@cli_errors
+def revoke_member_cmd(
+    home: HomeOpt,
+    org: Annotated[str, typer.Option("--org", help="MSP id of the member's org.")],
+    name: Annotated[str, typer.Option("--name", help="Member to revoke.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Revoke a member's certificate (lost scanner, person left): the org's CA publishes a new CRL."""
+    member = revoke_member(home, org, name)
+    if as_json:
+        print_json(member_dict(member))
+    else:
+        typer.echo(f"revoked {member.msp_id}/{member.name} at {member.revoked_at}")
 
 
 def main() -> None:

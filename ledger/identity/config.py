@@ -216,9 +216,7 @@ def _org_defaults(org: Org, index: int) -> Org:
                 value=DEFAULT_ADMIN,
             )
         members = (Member(name=DEFAULT_ADMIN, role=Role.ADMIN), *members)
-    return org.model_copy(
-        update={"peer": peer, "members": members, "domain": org.domain or default_domain(org.msp_id)}
-    )
+    return org.model_copy(update={"peer": peer, "members": members, "domain": org.domain or default_domain(org.msp_id)})
 
 
 def _orderer_defaults(orderer: OrdererOrg) -> OrdererOrg:
@@ -232,16 +230,12 @@ def _orderer_defaults(orderer: OrdererOrg) -> OrdererOrg:
         )
         for i, n in enumerate(orderer.nodes)
     )
-    return orderer.model_copy(
-        update={"nodes": nodes, "domain": orderer.domain or default_domain(orderer.msp_id)}
-    )
+    return orderer.model_copy(update={"nodes": nodes, "domain": orderer.domain or default_domain(orderer.msp_id)})
 
 
 def _unique(seen: dict[Any, str], key: Any, where: str, what: str) -> None:
     if key in seen:
-        raise ValidationError(
-            f"{what} {key!r} is used twice: {seen[key]} and {where}", field=where, value=str(key)
-        )
+        raise ValidationError(f"{what} {key!r} is used twice: {seen[key]} and {where}", field=where, value=str(key))
     seen[key] = where
 
 
@@ -282,8 +276,7 @@ def _check_network(cfg: NetworkConfig) -> None:
             for other, other_where in prefixes:
                 if prefix.startswith(other) or other.startswith(prefix):
                     raise ValidationError(
-                        f"GS1 company prefix {prefix} overlaps {other} ({other_where}); "
-                        "a prefix belongs to one org",
+                        f"GS1 company prefix {prefix} overlaps {other} ({other_where}); a prefix belongs to one org",
                         field=where,
                         value=prefix,
                     )
@@ -353,9 +346,7 @@ _Yaml12BoolLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL_TAG]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_Yaml12BoolLoader.add_implicit_resolver(
-    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+_Yaml12BoolLoader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 def read_yaml(text: str) -> Any:

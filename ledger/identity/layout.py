@@ -53,6 +53,11 @@ def user_dir(home: Path, msp_id: str, name: str) -> Path:
     return org_dir(home, msp_id) / "users" / name
 
 
+def crl_file(home: Path, msp_id: str) -> Path:
+    """The org's certificate revocation list, in its verifying MSP folder (Fabric reads ``msp/crls``)."""
+    return org_dir(home, msp_id) / "msp" / "crls" / "crl.pem"
+
+
 def signcert(msp: Path) -> Path:
     """The identity certificate inside an MSP folder."""
     return msp / "signcerts" / SIGNCERT

@@ -9,12 +9,15 @@ cannot lose a member.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from cryptography import x509
 
 from ledger.errors import Conflict, NotFound, ValidationError
 from ledger.identity import layout
@@ -88,9 +91,7 @@ def _member_attrs(name: str, role: Role, station: str | None) -> dict[str, str]:
     return attrs
 
 
-def _issue_member(
-    home: Path, org: Org, member: MemberConfig, ca: CertificateAuthority, tlsca_pem: bytes
-) -> None:
+def _issue_member(home: Path, org: Org, member: MemberConfig, ca: CertificateAuthority, tlsca_pem: bytes) -> None:
     issued = ca.issue(
         member.name,
         org_name=org.name,
@@ -111,9 +112,7 @@ def _init_org(home: Path, org: Org) -> None:
     peer = org.peer
     cn = f"{peer.name}.{domain}"
     base = layout.peer_dir(home, org.msp_id, peer.name)
-    ident = ca.issue(
-        cn, org_name=org.name, country=org.country, ou="peer", attrs=_member_attrs(cn, Role.PEER, None)
-    )
+    ident = ca.issue(cn, org_name=org.name, country=org.country, ou="peer", attrs=_member_attrs(cn, Role.PEER, None))
     _signing_msp(base / "msp", ca, tlsca.cert_pem, ident)
     hosts = tuple(dict.fromkeys((peer.host, "127.0.0.1", "localhost", cn)))
     _tls(base / "tls", tlsca, tlsca.issue(cn, org_name=org.name, country=org.country, tls_hosts=hosts))
@@ -157,9 +156,7 @@ def init_network(home: Path, config: NetworkConfig) -> Network:
                 value=str(home),
             )
         if (home / "orgs").exists():
-            raise Conflict(
-                f"{home / 'orgs'} already exists; remove it or choose another --home", value=str(home)
-            )
+            raise Conflict(f"{home / 'orgs'} already exists; remove it or choose another --home", value=str(home))
         staging = Path(tempfile.mkdtemp(prefix=".init-", dir=home))
         try:
             if config.orderer:
@@ -214,3 +211,38 @@ def add_member(
         _issue_member(home, new_org, member, ca, tlsca_pem)
         _write_config(home, config)
     return network_from_config(home, config).member(msp_id, name)
+
+
+def revoke_member(home: Path, msp_id: str, name: str, *, now: dt.datetime | None = None) -> Member:
+    """Revoke a member's certificate: its org's CA re-signs the CRL in ``orgs/<MSP>/msp/crls/crl.pem``.
+
+    The member stays listed (its past signatures remain attributable) but no longer validates. Revoking an
+    org's last active admin is refused, so that someone can still administer the org.
+    """
+    home = Path(home)
+    now = now or dt.datetime.now(dt.UTC)
+    with _locked(home):
+        network = load_network(home)
+        member = network.member(msp_id, name)
+        if member.revoked_at is not None:
+            raise Conflict(f"{msp_id}/{name} was already revoked at {member.revoked_at.isoformat()}", value=name)
+        admins = [m for m in network.members(msp_id) if m.role is Role.ADMIN and m.active]
+        if member.role is Role.ADMIN and admins == [member]:
+            raise Conflict(f"{name} is the last active admin of {msp_id}; add another admin first", value=name)
+        ca = CertificateAuthority.load(
+            layout.ca_dir(home, msp_id) / layout.CA_CERT, layout.ca_dir(home, msp_id) / layout.KEY_FILE
+        )
+        crl_path = layout.crl_file(home, msp_id)
+        entries: list[tuple[int, dt.datetime]] = []
+        number = 1
+        if crl_path.exists():
+            old = x509.load_pem_x509_crl(crl_path.read_bytes())
+            entries = [(e.serial_number, e.revocation_date_utc) for e in old]
+            number = old.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number + 1
+        entries.append((x509.load_pem_x509_certificate(member.cert_pem).serial_number, now))
+        crl_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".crl-", dir=crl_path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(ca.crl(entries, number=number, now=now))
+        os.replace(tmp, crl_path)
+    return load_network(home).member(msp_id, name)

@@ -7,10 +7,12 @@ a deployment whose home holds only its own org's keys still loads the whole netw
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from cryptography import x509
 from fabric_protos.msp import identities_pb2
 
 from ledger.errors import NotFound
@@ -69,6 +71,12 @@ class Member(Identity):
 
     station: str | None = None
     site: str | None = None
+    revoked_at: dt.datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        """False once the org's CA has revoked this member's certificate."""
+        return self.revoked_at is None
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,7 @@ class OrgInfo:
     ca_cert_pem: bytes = field(repr=False)
     tls_ca_cert_pem: bytes = field(repr=False)
     dir: Path
+    crl_pem: bytes | None = field(default=None, repr=False)
 
     @property
     def in_usmca(self) -> bool:
@@ -234,9 +243,13 @@ class Network:
         """MSP id -> root CA certificate, the trust anchors of the channel."""
         return {o.msp_id: o.ca_cert_pem for o in self.orgs}
 
+    def crls(self) -> dict[str, bytes]:
+        """MSP id -> certificate revocation list, for the orgs that have revoked anyone."""
+        return {o.msp_id: o.crl_pem for o in self.orgs if o.crl_pem is not None}
+
     def validator(self) -> MspValidator:
-        """An :class:`MspValidator` over the application orgs' roots."""
-        return MspValidator(self.root_certs())
+        """An :class:`MspValidator` over the application orgs' roots and revocation lists."""
+        return MspValidator(self.root_certs(), crls=self.crls())
 
 
 def _org_info(home: Path, org: Org) -> OrgInfo:
@@ -252,11 +265,17 @@ def _org_info(home: Path, org: Org) -> OrgInfo:
         duns=org.duns,
         sites=org.sites,
         ca_cert_pem=_read(d / "msp" / "cacerts" / layout.CA_CERT, f"CA certificate of {org.msp_id}"),
-        tls_ca_cert_pem=_read(
-            d / "msp" / "tlscacerts" / layout.TLSCA_CERT, f"TLS CA certificate of {org.msp_id}"
-        ),
+        tls_ca_cert_pem=_read(d / "msp" / "tlscacerts" / layout.TLSCA_CERT, f"TLS CA certificate of {org.msp_id}"),
         dir=d,
+        crl_pem=crl.read_bytes() if (crl := layout.crl_file(home, org.msp_id)).exists() else None,
     )
+
+
+def _revocations(org: OrgInfo) -> dict[int, dt.datetime]:
+    """Serial -> revocation time from the org's CRL (its signature is checked by MspValidator)."""
+    if org.crl_pem is None:
+        return {}
+    return {e.serial_number: e.revocation_date_utc for e in x509.load_pem_x509_crl(org.crl_pem)}
 
 
 def _peer(home: Path, org: Org) -> PeerIdentity:
@@ -274,9 +293,7 @@ def _peer(home: Path, org: Org) -> PeerIdentity:
         chaincode_port=p.chaincode_port or 0,
         ops_port=p.ops_port or 0,
         tls_cert_pem=_read(base / "tls" / "server.crt", f"TLS certificate of peer {p.name} of {org.msp_id}"),
-        tls_ca_cert_pem=_read(
-            base / "tls" / "ca.crt", f"TLS CA certificate of peer {p.name} of {org.msp_id}"
-        ),
+        tls_ca_cert_pem=_read(base / "tls" / "ca.crt", f"TLS CA certificate of peer {p.name} of {org.msp_id}"),
     )
 
 
@@ -298,9 +315,7 @@ def _orderer(home: Path, orderer: OrdererOrg) -> OrdererInfo:
         name=orderer.name,
         domain=orderer.domain or "",
         ca_cert_pem=_read(d / "msp" / "cacerts" / layout.CA_CERT, f"CA certificate of {orderer.msp_id}"),
-        tls_ca_cert_pem=_read(
-            d / "msp" / "tlscacerts" / layout.TLSCA_CERT, f"TLS CA certificate of {orderer.msp_id}"
-        ),
+        tls_ca_cert_pem=_read(d / "msp" / "tlscacerts" / layout.TLSCA_CERT, f"TLS CA certificate of {orderer.msp_id}"),
         nodes=nodes,
         dir=d,
     )
@@ -308,16 +323,19 @@ def _orderer(home: Path, orderer: OrdererOrg) -> OrdererInfo:
 
 def network_from_config(home: Path, config: NetworkConfig) -> Network:
     """Build the view of ``home`` for an already validated configuration."""
+    orgs = tuple(_org_info(home, o) for o in config.orgs)
     members: list[Member] = []
-    for org in config.orgs:
+    for org, info in zip(config.orgs, orgs, strict=True):
+        revoked = _revocations(info)
         for m in org.members:
             msp = layout.user_dir(home, org.msp_id, m.name) / "msp"
             cert = _read(layout.signcert(msp), f"certificate of member {m.name} of {org.msp_id}")
-            members.append(Member(org.msp_id, m.name, m.role, cert, msp, m.station, m.site))
+            when = revoked.get(x509.load_pem_x509_certificate(cert).serial_number) if revoked else None
+            members.append(Member(org.msp_id, m.name, m.role, cert, msp, m.station, m.site, when))
     return Network(
         home=home,
         config=config,
-        orgs=tuple(_org_info(home, o) for o in config.orgs),
+        orgs=orgs,
         orderer=_orderer(home, config.orderer) if config.orderer else None,
         policy=parse_policy(config.endorsement_policy, config.msp_ids),
         _members=tuple(members),

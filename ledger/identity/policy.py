@@ -23,9 +23,7 @@ FIELD = "endorsement_policy"
 ENDORSING_ROLES = ("peer", "member")
 _FABRIC_ROLES = ("admin", "client", "orderer")
 _IMPLICIT = ("MAJORITY", "ANY", "ALL")
-_TOKEN = re.compile(
-    r"\s*(?:(?P<num>\d+)|(?P<word>[A-Za-z_][A-Za-z0-9_.-]*)|(?P<str>'[^']*'|\"[^\"]*\")|(?P<p>[(),]))"
-)
+_TOKEN = re.compile(r"\s*(?:(?P<num>\d+)|(?P<word>[A-Za-z_][A-Za-z0-9_.-]*)|(?P<str>'[^']*'|\"[^\"]*\")|(?P<p>[(),]))")
 
 
 @dataclass(frozen=True)
@@ -91,6 +89,9 @@ class Policy:
 
     def __repr__(self) -> str:
         return f"Policy({self.text!r})"
+
+    def __reduce__(self) -> tuple[type[Policy], tuple[str, Rule]]:
+        return (Policy, (self.text, self.rule))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Policy) and other.rule == self.rule
@@ -221,9 +222,7 @@ class _Parser:
         if not dot or not msp:
             self.fail(f"principal {text!r} is not of the form 'MSP.role'", pos)
         if role in _FABRIC_ROLES:
-            self.fail(
-                f"principal {text!r}: role {role!r} does not endorse; use '{msp}.peer' or '{msp}.member'", pos
-            )
+            self.fail(f"principal {text!r}: role {role!r} does not endorse; use '{msp}.peer' or '{msp}.member'", pos)
         if role not in ENDORSING_ROLES:
             self.fail(f"principal {text!r}: unknown role {role!r} (expected peer or member)", pos)
         if self.msp_ids and msp not in self.msp_ids:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -132,37 +133,50 @@ def _ts(value: dt.datetime) -> float:
     return value.replace(tzinfo=dt.UTC).timestamp() if value.tzinfo is None else value.timestamp()
 
 
-class MspValidator:
-    """Checks that a creator or endorser certificate was issued by its org's CA and is within its validity.
+def _pems(value: bytes | Sequence[bytes]) -> tuple[bytes, ...]:
+    return (bytes(value),) if isinstance(value, bytes | bytearray) else tuple(bytes(v) for v in value)
 
-    ``roots`` maps each MSP id to its root CA certificate (or several, during a CA rollover). The chain and
-    signature checks are cached per (MSP, certificate); only the validity window is compared with the clock on
-    every call, so an expiring certificate stops validating at the right second.
+
+class MspValidator:
+    """Checks that a creator or endorser certificate was issued by its org's CA, is not revoked and is valid now.
+
+    ``roots`` maps each MSP id to its root CA certificate (or several, during a CA rollover); ``crls`` maps an
+    MSP id to its CA's revocation lists (PEM). The chain, signature and revocation checks are cached per (MSP,
+    certificate); only the validity window is compared with the clock on every call, so an expiring
+    certificate stops validating at the right second.
     """
 
     def __init__(
         self,
         roots: Mapping[str, bytes | Sequence[bytes]],
         *,
+        crls: Mapping[str, bytes | Sequence[bytes]] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        self._args = ({k: _pems(v) for k, v in roots.items()}, {k: _pems(v) for k, v in (crls or {}).items()})
         self._roots: dict[str, tuple[x509.Certificate, ...]] = {}
-        for msp_id, pems in roots.items():
-            items = (pems,) if isinstance(pems, bytes | bytearray) else tuple(pems)
+        for msp_id, items in self._args[0].items():
             certs = []
             for pem in items:
                 cert = load_cert(bytes(pem))
                 bc = _basic_constraints(cert)
                 if bc is None or not bc.ca:
-                    raise ValidationError(
-                        f"root certificate of {msp_id} is not a CA certificate", value=msp_id
-                    )
+                    raise ValidationError(f"root certificate of {msp_id} is not a CA certificate", value=msp_id)
                 certs.append(cert)
             if not certs:
                 raise ValidationError(f"MSP {msp_id} has no root certificate", value=msp_id)
             self._roots[msp_id] = tuple(certs)
+        self._revoked: dict[str, dict[int, float]] = {}
+        for msp_id, items in self._args[1].items():
+            self._revoked[msp_id] = {}
+            for pem in items:
+                self._revoked[msp_id].update(_revoked_serials(msp_id, pem, self._roots.get(msp_id, ())))
         self._clock = clock
         self._verdict = lru_cache(maxsize=65536)(self._compute)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Picklable (for process pools): rebuilt from the root and CRL PEMs, with an empty cache."""
+        return (_rebuild_validator, (*self._args, self._clock))
 
     @property
     def msp_ids(self) -> tuple[str, ...]:
@@ -207,11 +221,33 @@ class MspValidator:
                 cert.verify_directly_issued_by(root)
             except (ValueError, TypeError, InvalidSignature):
                 continue
+            revoked_at = self._revoked.get(msp_id, {}).get(cert.serial_number)
+            if revoked_at is not None:
+                return CertVerdict(
+                    f"certificate {cert.serial_number:x} of {msp_id} was revoked at {_iso(revoked_at)}", 0.0, 0.0
+                )
             not_before = max(_ts(cert.not_valid_before_utc), _ts(root.not_valid_before_utc))
             not_after = min(_ts(cert.not_valid_after_utc), _ts(root.not_valid_after_utc))
             return CertVerdict(None, not_before, not_after)
         issuer = cert.issuer.rfc4514_string()
         return CertVerdict(f"certificate issued by {issuer!r} was not issued by the CA of {msp_id}", 0.0, 0.0)
+
+
+def _rebuild_validator(
+    roots: dict[str, tuple[bytes, ...]], crls: dict[str, tuple[bytes, ...]], clock: Callable[[], float]
+) -> MspValidator:
+    return MspValidator(roots, crls=crls, clock=clock)
+
+
+def _revoked_serials(msp_id: str, pem: bytes, roots: Sequence[x509.Certificate]) -> dict[int, float]:
+    """Serial -> revocation time of a CRL, after checking that one of the MSP's roots signed it."""
+    try:
+        crl = x509.load_pem_x509_crl(pem) if pem.lstrip().startswith(b"-----") else x509.load_der_x509_crl(pem)
+    except ValueError as exc:
+        raise ParseError(f"revocation list of {msp_id} cannot be parsed: {exc}", value=msp_id) from exc
+    if not any(crl.issuer == r.subject and crl.is_signature_valid(r.public_key()) for r in roots):  # type: ignore[arg-type]
+        raise ValidationError(f"revocation list of {msp_id} is not signed by the CA of {msp_id}", value=msp_id)
+    return {entry.serial_number: _ts(entry.revocation_date_utc) for entry in crl}
 
 
 def _basic_constraints(cert: x509.Certificate) -> x509.BasicConstraints | None:

@@ -15,7 +15,9 @@ from typing import Any
 from ledger.readmodel.builder import ReadModel
 
 _JSON_COLUMNS = {
-    "anomalies",
+    "flags",
+    "details",
+    "flag_details",
     "child_uids",
     "uids",
     "scope",
@@ -174,16 +176,12 @@ class Queries:
             return []
         return [_decode(r) for r in self.db["scan"].rows_where("_a0 = ?", [uid], order_by="event_time")]
 
-    def anomalies(self, limit: int = 1000) -> list[dict[str, Any]]:
+    def anomalies(self, flag: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
         """Scans recorded with anomaly flags (suspected clones, reads outside custody, ...), newest first."""
-        if not _has(self.model, "scan"):
+        if not _has(self.model, "anomaly"):
             return []
-        rows = self.db["scan"].rows_where(
-            "anomalies IS NOT NULL AND anomalies NOT IN ('[]', '')",
-            [],
-            order_by="event_time DESC",
-            limit=limit,
-        )
+        where, params = ("flags LIKE ?", [f'%"{flag}"%']) if flag else ("", [])
+        rows = self.db["anomaly"].rows_where(where or None, params, order_by="event_time DESC", limit=limit)
         return [_decode(r) for r in rows]
 
     def table(self, name: str, where: str = "", params: list[Any] | None = None) -> list[dict[str, Any]]:

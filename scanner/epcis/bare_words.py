@@ -247,9 +247,7 @@ def expanded_cbv_values(event: Mapping[str, Any]) -> frozenset[str]:
         elif ":" in key or key in _CONTEXT_TERMS:
             _strings(item, found)
     return frozenset(
-        v
-        for v in found
-        if isinstance(v, str) and (v.startswith(cbv.CBV_BASE[:-1]) or v.startswith(GS1_VOC[:-1]))
+        v for v in found if isinstance(v, str) and (v.startswith(cbv.CBV_BASE[:-1]) or v.startswith(GS1_VOC[:-1]))
     )
 
 
@@ -269,9 +267,7 @@ def _sensor_strings(elements: list[Any], found: list[str]) -> None:
                     if k == "type":
                         found.append(expand_vocab(v, _SENSOR_TYPES, GS1_VOC))
                     elif k == "exception":
-                        found.append(
-                            expand_vocab(v, frozenset({"ALARM_CONDITION", "ERROR_CONDITION"}), GS1_VOC)
-                        )
+                        found.append(expand_vocab(v, frozenset({"ALARM_CONDITION", "ERROR_CONDITION"}), GS1_VOC))
                     elif k == "component":
                         found.append(expand_vocab(v, _COMPONENTS, cbv.CBV_BASE + "Comp-"))
                     elif ":" in k or k in _CONTEXT_TERMS:

@@ -21,6 +21,7 @@ from scanner.epcis.fields import (
     BizTransaction,
     PersistentDisposition,
     SourceDest,
+    as_tuple,
     biz_transactions,
     extension_key,
     json_copy,
@@ -94,12 +95,10 @@ class EPCISEvent:
             if getattr(self, name) is not None:
                 want_uri(getattr(self, name), label)
         for name in ("certification_info", "biz_transactions", "sources", "destinations", "sensor_elements"):
-            put(self, name, tuple(getattr(self, name)))
+            put(self, name, as_tuple(getattr(self, name), name))
         for i, uri in enumerate(self.certification_info):
             want_uri(uri, f"certificationInfo[{i}]")
-        namespaces = {
-            want_str(k, "@context"): want_uri(v, f"@context.{k}") for k, v in self.namespaces.items()
-        }
+        namespaces = {want_str(k, "@context"): want_uri(v, f"@context.{k}") for k, v in self.namespaces.items()}
         put(self, "namespaces", namespaces)
         put(self, "extensions", self._checked_members(self.extensions, "extensions"))
         put(self, "sensor_elements", tuple(json_copy(e, "sensorElementList") for e in self.sensor_elements))
@@ -108,9 +107,7 @@ class EPCISEvent:
         self._check()
 
     def _checked_members(self, members: Mapping[str, Any], field: str) -> dict[str, Any]:
-        return {
-            extension_key(k, self.namespaces, field): json_copy(v, f"{field}.{k}") for k, v in members.items()
-        }
+        return {extension_key(k, self.namespaces, field): json_copy(v, f"{field}.{k}") for k, v in members.items()}
 
     def _check(self) -> None:
         """Type-specific rules (overridden)."""
@@ -243,9 +240,7 @@ def context_prefixes(context: Any) -> dict[str, str]:
 def read_action(value: Any, field: str) -> str:
     """An ObjectEvent / AggregationEvent action: ADD, OBSERVE or DELETE."""
     if value not in ACTIONS:
-        raise ValidationError(
-            f"{field} {value!r} is not one of ADD, OBSERVE, DELETE", value=value, field=field
-        )
+        raise ValidationError(f"{field} {value!r} is not one of ADD, OBSERVE, DELETE", value=value, field=field)
     return value
 
 

@@ -133,12 +133,8 @@ class Vocabulary:
     words: frozenset[str]
 
 
-BIZ_STEP = Vocabulary(
-    "bizStep", "business step", CBV_BASE + "BizStep-", "urn:epcglobal:cbv:bizstep:", BIZ_STEPS
-)
-DISPOSITION = Vocabulary(
-    "disposition", "disposition", CBV_BASE + "Disp-", "urn:epcglobal:cbv:disp:", DISPOSITIONS
-)
+BIZ_STEP = Vocabulary("bizStep", "business step", CBV_BASE + "BizStep-", "urn:epcglobal:cbv:bizstep:", BIZ_STEPS)
+DISPOSITION = Vocabulary("disposition", "disposition", CBV_BASE + "Disp-", "urn:epcglobal:cbv:disp:", DISPOSITIONS)
 BIZ_TRANSACTION_TYPE = Vocabulary(
     "bizTransactionList.type",
     "business transaction type",
@@ -159,8 +155,7 @@ ERROR_REASON = Vocabulary(
 
 #: Legacy URN prefixes and their web-URI replacements (CBV 2.0 §6.1), applied by the event hash to any value.
 LEGACY_URN_PREFIXES: tuple[tuple[str, str], ...] = tuple(
-    (v.urn_prefix, v.uri_prefix)
-    for v in (BIZ_STEP, DISPOSITION, BIZ_TRANSACTION_TYPE, SOURCE_DEST_TYPE, ERROR_REASON)
+    (v.urn_prefix, v.uri_prefix) for v in (BIZ_STEP, DISPOSITION, BIZ_TRANSACTION_TYPE, SOURCE_DEST_TYPE, ERROR_REASON)
 )
 
 # RFC 3986 scheme followed by something: what the GS1 schema's "format: uri" accepts for non-CBV values.

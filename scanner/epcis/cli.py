@@ -16,9 +16,7 @@ from scanner.epcis.hashing import HASH_ALGORITHMS, hash_prehash, model_prehash
 from scanner.epcis.prehash import prehash_jsonld
 from scanner.epcis.schema import schema_issues
 
-epcis_app = typer.Typer(
-    help="EPCIS 2.0 documents: GS1 event hash IDs and schema validation.", no_args_is_help=True
-)
+epcis_app = typer.Typer(help="EPCIS 2.0 documents: GS1 event hash IDs and schema validation.", no_args_is_help=True)
 
 SourceArg = Annotated[str, typer.Argument(help="EPCIS 2.0 JSON-LD document file, or - for standard input.")]
 
@@ -28,9 +26,7 @@ SourceArg = Annotated[str, typer.Argument(help="EPCIS 2.0 JSON-LD document file,
 def hash_cmd(
     source: SourceArg,
     algorithm: Annotated[str, typer.Option(help=f"One of {', '.join(HASH_ALGORITHMS)}.")] = "sha256",
-    prehash: Annotated[
-        bool, typer.Option("--prehash", help="Also print each canonical pre-hash string.")
-    ] = False,
+    prehash: Annotated[bool, typer.Option("--prehash", help="Also print each canonical pre-hash string.")] = False,
     raw: Annotated[
         bool,
         typer.Option("--raw", help="Hash the JSON as written, without checking events against our model."),

@@ -121,9 +121,7 @@ class EPCISDocument:
         namespaces = _check_context(obj["@context"])
         version = want_str(obj["schemaVersion"], "schemaVersion")
         if not version.startswith("2."):
-            raise ValidationError(
-                f"schemaVersion {version!r} is not 2.x", value=version, field="schemaVersion"
-            )
+            raise ValidationError(f"schemaVersion {version!r} is not 2.x", value=version, field="schemaVersion")
         parse_timestamp(obj["creationDate"], field="creationDate")
         body = want_object(obj["epcisBody"], "epcisBody")
         if "eventList" not in body:
@@ -192,9 +190,7 @@ class EPCISQueryDocument:
                 field="type",
             )
         namespaces = _check_context(obj.get("@context"))
-        results = want_object(
-            want_object(obj.get("epcisBody"), "epcisBody").get("queryResults"), "queryResults"
-        )
+        results = want_object(want_object(obj.get("epcisBody"), "epcisBody").get("queryResults"), "queryResults")
         body = want_object(results.get("resultsBody"), "queryResults.resultsBody")
         events = []
         for item in read_events(body.get("eventList"), namespaces, "resultsBody.eventList"):

@@ -55,6 +55,13 @@ def want_object(value: Any, field: str) -> Mapping[str, Any]:
     return value
 
 
+def as_tuple(value: Any, field: str) -> tuple[Any, ...]:
+    """A list-like constructor argument as a tuple; a lone string is refused (it would split into characters)."""
+    if isinstance(value, str | bytes | Mapping) or not hasattr(value, "__iter__"):
+        raise ValidationError(f"{field} must be a list, got {value!r}", value=repr(value), field=field)
+    return tuple(value)
+
+
 def uri_list(value: Any, field: str) -> tuple[str, ...]:
     """A list of absolute URIs (epcList, childEPCs, ...)."""
     return tuple(want_uri(item, f"{field}[{i}]") for i, item in enumerate(want_list(value, field)))
@@ -124,9 +131,7 @@ class QuantityElement:
 
 def quantity_list(value: Any, field: str) -> tuple[QuantityElement, ...]:
     """A quantityList / childQuantityList / inputQuantityList / outputQuantityList."""
-    return tuple(
-        QuantityElement.from_jsonld(item, f"{field}[{i}]") for i, item in enumerate(want_list(value, field))
-    )
+    return tuple(QuantityElement.from_jsonld(item, f"{field}[{i}]") for i, item in enumerate(want_list(value, field)))
 
 
 @dataclass(frozen=True)
@@ -158,9 +163,7 @@ def biz_transactions(value: Any, field: str = "bizTransactionList") -> tuple[Biz
         out.append(
             BizTransaction(
                 want_uri(obj["bizTransaction"], f"{where}.bizTransaction"),
-                None
-                if kind is None
-                else cbv.normalize(cbv.BIZ_TRANSACTION_TYPE, kind, field=f"{where}.type"),
+                None if kind is None else cbv.normalize(cbv.BIZ_TRANSACTION_TYPE, kind, field=f"{where}.type"),
             )
         )
     return tuple(out)
@@ -244,8 +247,7 @@ def extension_key(key: str, namespaces: Mapping[str, str], field: str) -> str:
     path = key if field == "event" else f"{field}.{key}"
     if not sep or not prefix or not local:
         raise ValidationError(
-            f"{field} member {key!r} is not a standard EPCIS field and has no namespace prefix "
-            f"(e.g. ex:{key})",
+            f"{field} member {key!r} is not a standard EPCIS field and has no namespace prefix (e.g. ex:{key})",
             value=key,
             field=path,
         )

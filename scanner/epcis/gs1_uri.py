@@ -133,9 +133,7 @@ _EPC: dict[str, tuple[re.Pattern[str], _Handler]] = {
     ),
     "urn:epc:id:ginc:": (
         re.compile(
-            r"^urn:epc:id:ginc:("
-            + "|".join(rf"[\d]{{{n}}}\.{_SER}{{1,{30 - n}}}" for n in range(6, 13))
-            + ")$"
+            r"^urn:epc:id:ginc:(" + "|".join(rf"[\d]{{{n}}}\.{_SER}{{1,{30 - n}}}" for n in range(6, 13)) + ")$"
         ),
         lambda u, p: _DL + "401/" + u[16:p] + _enc(u[p + 1 :]),
     ),
@@ -248,12 +246,8 @@ _CPV_MORE = (
     re.compile(r"https:\/\/id.gs1.org\/01\/\d{14}\/22\/([\x2F" + _AI82[1:] + r"{0,20})$"),
 )
 _LOT_AND_SERIAL = (
-    re.compile(
-        r"https:\/\/id.gs1.org\/8006\/\d{18}\/10\/(" + _AI82 + r"{0,20})\/21\/(" + _AI82 + r"{0,20})$"
-    ),
-    re.compile(
-        r"https:\/\/id.gs1.org\/01\/(\d{14})\/10\/(" + _AI82 + r"{0,20})\/21\/(" + _AI82 + r"{0,20})$"
-    ),
+    re.compile(r"https:\/\/id.gs1.org\/8006\/\d{18}\/10\/(" + _AI82 + r"{0,20})\/21\/(" + _AI82 + r"{0,20})$"),
+    re.compile(r"https:\/\/id.gs1.org\/01\/(\d{14})\/10\/(" + _AI82 + r"{0,20})\/21\/(" + _AI82 + r"{0,20})$"),
 )
 _VALID = tuple(
     re.compile(p)

@@ -202,9 +202,7 @@ def model_prehash(
     return "".join(parts)
 
 
-def _rest(
-    event: Mapping[str, Any], w: _Writer, index: Mapping[str, str | None], namespaces: Mapping[str, str]
-) -> str:
+def _rest(event: Mapping[str, Any], w: _Writer, index: Mapping[str, str | None], namespaces: Mapping[str, str]) -> str:
     """The sorted generic part: scalar extension fields directly, everything nested via the general engine."""
     pieces: list[str] = []
     nested: dict[str, Any] = {}

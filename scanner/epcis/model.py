@@ -21,7 +21,7 @@ from scanner.epcis.base import (
     read_action,
     read_members,
 )
-from scanner.epcis.fields import QuantityElement, quantity_list, uri_list, want_uri
+from scanner.epcis.fields import QuantityElement, as_tuple, quantity_list, uri_list, want_uri
 
 __all__ = [
     "ACTIONS",
@@ -58,8 +58,8 @@ class ObjectEvent(EPCISEvent):
 
     def _check(self) -> None:
         read_action(self.action, "action")
-        object.__setattr__(self, "epc_list", tuple(self.epc_list))
-        object.__setattr__(self, "quantity_list", tuple(self.quantity_list))
+        object.__setattr__(self, "epc_list", as_tuple(self.epc_list, "epcList"))
+        object.__setattr__(self, "quantity_list", as_tuple(self.quantity_list, "quantityList"))
         for i, epc in enumerate(self.epc_list):
             want_uri(epc, f"epcList[{i}]")
         if not self.epc_list and not self.quantity_list and not self.sensor_elements:
@@ -101,14 +101,12 @@ class AggregationEvent(EPCISEvent):
 
     def _check(self) -> None:
         read_action(self.action, "action")
-        object.__setattr__(self, "child_epcs", tuple(self.child_epcs))
-        object.__setattr__(self, "child_quantity_list", tuple(self.child_quantity_list))
+        object.__setattr__(self, "child_epcs", as_tuple(self.child_epcs, "childEPCs"))
+        object.__setattr__(self, "child_quantity_list", as_tuple(self.child_quantity_list, "childQuantityList"))
         if self.parent_id is not None:
             want_uri(self.parent_id, "parentID")
         elif self.action in ("ADD", "DELETE"):
-            raise ValidationError(
-                f"AggregationEvent with action {self.action} needs a parentID", field="parentID"
-            )
+            raise ValidationError(f"AggregationEvent with action {self.action} needs a parentID", field="parentID")
         for i, epc in enumerate(self.child_epcs):
             want_uri(epc, f"childEPCs[{i}]")
         if self.action != "DELETE" and not self.child_epcs and not self.child_quantity_list:
@@ -153,7 +151,7 @@ class TransformationEvent(EPCISEvent):
 
     def _check(self) -> None:
         for name in ("input_epc_list", "input_quantity_list", "output_epc_list", "output_quantity_list"):
-            object.__setattr__(self, name, tuple(getattr(self, name)))
+            object.__setattr__(self, name, as_tuple(getattr(self, name), name))
         for label, epcs in (("inputEPCList", self.input_epc_list), ("outputEPCList", self.output_epc_list)):
             for i, epc in enumerate(epcs):
                 want_uri(epc, f"{label}[{i}]")
@@ -162,9 +160,7 @@ class TransformationEvent(EPCISEvent):
         has_in = bool(self.input_epc_list or self.input_quantity_list)
         has_out = bool(self.output_epc_list or self.output_quantity_list)
         if not (has_in and has_out) and self.transformation_id is None:
-            missing = (
-                "inputEPCList or inputQuantityList" if not has_in else "outputEPCList or outputQuantityList"
-            )
+            missing = "inputEPCList or inputQuantityList" if not has_in else "outputEPCList or outputQuantityList"
             raise ValidationError(
                 f"TransformationEvent needs {missing} (or a transformationID)",
                 field="inputEPCList" if not has_in else "outputEPCList",
@@ -187,9 +183,7 @@ class TransformationEvent(EPCISEvent):
         return out
 
 
-EVENT_TYPES: dict[str, type[EPCISEvent]] = {
-    c.TYPE: c for c in (ObjectEvent, AggregationEvent, TransformationEvent)
-}
+EVENT_TYPES: dict[str, type[EPCISEvent]] = {c.TYPE: c for c in (ObjectEvent, AggregationEvent, TransformationEvent)}
 
 #: Any of the supported event classes.
 Event = ObjectEvent | AggregationEvent | TransformationEvent

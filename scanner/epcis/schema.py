@@ -75,9 +75,7 @@ def _validator(path: str) -> jsonschema_rs.Draft7Validator:
             value=path,
         ) from None
     if schema.get("$id") != SCHEMA_ID:
-        raise SchemaUnavailableError(
-            f"{path} is not the GS1 EPCIS JSON schema ($id {schema.get('$id')!r})", value=path
-        )
+        raise SchemaUnavailableError(f"{path} is not the GS1 EPCIS JSON schema ($id {schema.get('$id')!r})", value=path)
     jsonschema.Draft7Validator.check_schema(schema)
     return jsonschema_rs.Draft7Validator(
         schema, formats={"date-time": _is_date_time, "uri": _is_uri}, validate_formats=True
@@ -110,9 +108,7 @@ def schema_issues(document: Any) -> list[SchemaIssue]:
     issues = {SchemaIssue(_path(e.instance_path), e.message) for e in _errors(document)}
     paths = {i.path for i in issues}
     specific = {
-        i
-        for i in issues
-        if not any(p != i.path and p.startswith(i.path) and p[len(i.path)] in ".[" for p in paths)
+        i for i in issues if not any(p != i.path and p.startswith(i.path) and p[len(i.path)] in ".[" for p in paths)
     }
     return sorted(specific, key=lambda i: (i.path, i.message))
 

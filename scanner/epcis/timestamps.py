@@ -52,17 +52,14 @@ def parse_timestamp(value: object, *, field: str = "eventTime") -> datetime:
     m = _STRICT.match(value)
     if m is None:
         raise ValidationError(
-            f"{field} {value!r} is not an ISO 8601 date-time with offset "
-            "(e.g. 2025-03-14T09:15:27.123+01:00)",
+            f"{field} {value!r} is not an ISO 8601 date-time with offset (e.g. 2025-03-14T09:15:27.123+01:00)",
             value=value,
             field=field,
         )
     try:
         return _build(m)
     except ValueError as err:
-        raise ValidationError(
-            f"{field} {value!r} is not a valid instant: {err}", value=value, field=field
-        ) from None
+        raise ValidationError(f"{field} {value!r} is not a valid instant: {err}", value=value, field=field) from None
 
 
 def format_timestamp(moment: datetime) -> str:

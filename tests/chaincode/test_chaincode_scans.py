@@ -14,8 +14,8 @@ def test_station_records_a_clean_scan(world: World) -> None:
     part = world.commission(T1, "S1")[0]
     scan = world.scan(T1, part, step="https://ref.gs1.org/cbv/BizStep-packing")
     doc = world.h.submit(world.station(T1), "RecordScan", {**scan, "disposition": "in_progress"})
-    assert doc["flags"] == []
-    assert doc["flag_details"] == {}
+    assert doc["anomalies"] == []
+    assert doc["anomaly_details"] == {}
     assert doc["duplicate"] is False
     assert (doc["site_id"], doc["read_point"]) == ("toledo", "urn:usmca:rp:TierOneMSP:toledo:line1")
     assert (doc["biz_step"], doc["disposition"]) == ("packing", "in_progress")
@@ -83,18 +83,18 @@ def test_read_point_must_be_the_stations(world: World) -> None:
 def test_unknown_part_is_recorded_with_a_flag(world: World) -> None:
     ghost = uid(T1, "NEVER")
     doc = world.h.submit(world.station(T1), "RecordScan", world.scan(T1, ghost))
-    assert doc["flags"] == ["unknown_part"]
-    assert doc["flag_details"]["unknown_part"] == f"{ghost} was never commissioned"
+    assert doc["anomalies"] == ["unknown_part"]
+    assert doc["anomaly_details"]["unknown_part"] == f"{ghost} was never commissioned"
     assert world.h.events[-1][1]["flagged"] == 1
 
 
 def test_part_in_another_orgs_custody(world: World) -> None:
     part = world.commission(T2, "C1")[0]
     doc = world.h.submit(world.station(T1), "RecordScan", world.scan(T1, part))
-    assert doc["flags"] == ["not_in_custody"]
-    assert doc["flag_details"]["not_in_custody"] == f"{part} is in the custody of CastCoMSP, not TierOneMSP"
+    assert doc["anomalies"] == ["not_in_custody"]
+    assert doc["anomaly_details"]["not_in_custody"] == f"{part} is in the custody of CastCoMSP, not TierOneMSP"
     anomalies = world.h.evaluate(world.admin(T2), "GetPart", part)["anomalies"]
-    assert [(a["flags"], a["station_id"]) for a in anomalies] == [(["not_in_custody"], "st-TierOneMSP")]
+    assert [(a["anomalies"], a["station_id"]) for a in anomalies] == [(["not_in_custody"], "st-TierOneMSP")]
 
 
 def test_inbound_part_in_transit_is_not_flagged(world: World) -> None:
@@ -102,10 +102,10 @@ def test_inbound_part_in_transit_is_not_flagged(world: World) -> None:
     world.ship(T2, T1, "ASN-1", [part])
     world.h.advance(hours=2)
     assert (
-        world.h.submit(world.station(T1), "RecordScan", world.scan(T1, part, step="receiving"))["flags"] == []
+        world.h.submit(world.station(T1), "RecordScan", world.scan(T1, part, step="receiving"))["anomalies"] == []
     )
     world.h.advance(days=5)
-    assert world.h.submit(world.station(OEM), "RecordScan", world.scan(OEM, part))["flags"] == [
+    assert world.h.submit(world.station(OEM), "RecordScan", world.scan(OEM, part))["anomalies"] == [
         "not_in_custody"
     ]
 
@@ -125,8 +125,8 @@ def test_decommissioned_and_consumed_parts_are_flagged(world: World) -> None:
         },
     )
     docs = h.submit(world.station(T1), "RecordScans", [world.scan(T1, scrap), world.scan(T1, child)])
-    assert [d["flags"] for d in docs] == [["decommissioned"], ["consumed"]]
-    assert docs[1]["flag_details"]["consumed"] == f"{child} was consumed by {parent}"
+    assert [d["anomalies"] for d in docs] == [["decommissioned"], ["consumed"]]
+    assert docs[1]["anomaly_details"]["consumed"] == f"{child} was consumed by {parent}"
 
 
 def test_impossible_travel_between_sites(world: World) -> None:
@@ -137,14 +137,14 @@ def test_impossible_travel_between_sites(world: World) -> None:
     h.submit(world.station(T1), "RecordScan", world.scan(T1, part, at=t))
     h.advance(hours=2)
     doc = h.submit(world.station(OEM), "RecordScan", world.scan(OEM, part, at=t + dt.timedelta(hours=1)))
-    assert doc["flags"] == ["impossible_travel", "not_in_custody"]
-    assert doc["flag_details"]["impossible_travel"] == (
+    assert doc["anomalies"] == ["impossible_travel", "not_in_custody"]
+    assert doc["anomaly_details"]["impossible_travel"] == (
         f"{part} read at OemMSP/silao and at TierOneMSP/toledo 2,849 km apart within 1.00 h (2,849 km/h); "
         "faster than 1,000 km/h"
     )
     h.advance(days=5)
     later = h.submit(world.station(T1), "RecordScan", world.scan(T1, part, at=t + dt.timedelta(days=4)))
-    assert later["flags"] == []
+    assert later["anomalies"] == []
 
 
 def test_same_site_never_flags_travel(world: World) -> None:
@@ -155,7 +155,7 @@ def test_same_site_never_flags_travel(world: World) -> None:
         "RecordScans",
         [world.scan(T1, part, at=t), world.scan(T1, part, at=t + dt.timedelta(seconds=1))],
     )
-    assert [d["flags"] for d in docs] == [[], []]
+    assert [d["anomalies"] for d in docs] == [[], []]
 
 
 def test_travel_checked_within_one_batch(world: World) -> None:
@@ -192,7 +192,7 @@ def test_travel_checked_within_one_batch(world: World) -> None:
     ]
     h.submit(world.station(T1), "RecordScan", world.scan(T1, part, at=t - dt.timedelta(minutes=30)))
     docs = h.submit(far, "RecordScans", scans)
-    assert [d["flags"] for d in docs] == [["impossible_travel"], []]
+    assert [d["anomalies"] for d in docs] == [["impossible_travel"], []]
 
 
 def test_clock_skew_is_flagged(world: World) -> None:
@@ -200,7 +200,7 @@ def test_clock_skew_is_flagged(world: World) -> None:
     doc = world.h.submit(
         world.station(T1), "RecordScan", world.scan(T1, part, at=world.h.now + dt.timedelta(hours=1))
     )
-    assert doc["flags"] == ["clock_skew"]
+    assert doc["anomalies"] == ["clock_skew"]
 
 
 @pytest.mark.parametrize(

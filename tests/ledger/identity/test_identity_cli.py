@@ -85,9 +85,7 @@ def test_validate_prints_normalized_config(config_file: Path) -> None:
         (("validate", "--config", "{tmp}/nope.yaml"), "does not exist"),
     ],
 )
-def test_errors_are_one_line_exit_2(
-    tmp_path: Path, config_file: Path, args: tuple[str, ...], text: str
-) -> None:
+def test_errors_are_one_line_exit_2(tmp_path: Path, config_file: Path, args: tuple[str, ...], text: str) -> None:
     home = tmp_path / "home"
     assert _run("init", "--home", str(home), "--config", str(config_file)).exit_code == 0
     where = {"home": str(home), "config": str(config_file), "tmp": str(tmp_path)}
@@ -131,7 +129,4 @@ def test_module_runs_as_a_real_process(tmp_path: Path, config_file: Path) -> Non
     )
     assert again.returncode == 2
     assert again.stdout == ""
-    assert (
-        again.stderr
-        == f"error: {home} already holds a network ({home / 'network.yaml'}); choose another --home\n"
-    )
+    assert again.stderr == f"error: {home} already holds a network ({home / 'network.yaml'}); choose another --home\n"

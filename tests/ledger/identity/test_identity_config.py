@@ -206,9 +206,7 @@ def test_yaml_booleans_do_not_eat_country_and_province_codes(tmp_path: Path, dat
     assert cfg.orgs[1].address.region == "ON"
 
 
-@pytest.mark.parametrize(
-    "example", sorted((Path(__file__).parents[3] / "network" / "examples").glob("*.yaml"))
-)
+@pytest.mark.parametrize("example", sorted((Path(__file__).parents[3] / "network" / "examples").glob("*.yaml")))
 def test_examples_are_valid(example: Path) -> None:
     cfg = load_config(example)
     tiers = {o.tier.value for o in cfg.orgs}

@@ -212,9 +212,7 @@ def test_add_member_issues_and_records(network: Network) -> None:
         ),
     ],
 )
-def test_add_member_errors(
-    network: Network, args: tuple[str, str, str], error: type[Exception], message: str
-) -> None:
+def test_add_member_errors(network: Network, args: tuple[str, str, str], error: type[Exception], message: str) -> None:
     with pytest.raises(error) as err:
         add_member(network.home, *args)
     assert err.value.message == message

@@ -53,9 +53,7 @@ def test_read_event_with_extensions_and_given_id() -> None:
 
 
 def test_commissioning_read_may_carry_ilmd() -> None:
-    event = read(
-        action="ADD", biz_step="commissioning", disposition="active", ilmd={"cbvmda:lotNumber": "LOT42"}
-    )
+    event = read(action="ADD", biz_step="commissioning", disposition="active", ilmd={"cbvmda:lotNumber": "LOT42"})
     assert event.ilmd == {"cbvmda:lotNumber": "LOT42"}
     assert event.event_id == reference_hash(event.to_jsonld())
 
@@ -99,9 +97,7 @@ def test_transformation_event_for_an_assembly_station() -> None:
     assert isinstance(event, TransformationEvent)
     assert event.biz_step == "https://ref.gs1.org/cbv/BizStep-assembling"
     assert event.event_id == reference_hash(event.to_jsonld())
-    with pytest.raises(
-        ValidationError, match="TransformationEvent needs outputEPCList or outputQuantityList"
-    ):
+    with pytest.raises(ValidationError, match="TransformationEvent needs outputEPCList or outputQuantityList"):
         transformation_event([UID], [], event_time="2025-03-15T14:02:11.500-06:00")
 
 
@@ -111,15 +107,11 @@ def test_aggregation_event_for_packing_and_unpacking() -> None:
         sscc,
         [UID],
         event_time="2025-03-14T09:40:05Z",
-        destinations=[
-            SourceDest("https://ref.gs1.org/cbv/SDT-location", "https://id.gs1.org/414/4012345000023")
-        ],
+        destinations=[SourceDest("https://ref.gs1.org/cbv/SDT-location", "https://id.gs1.org/414/4012345000023")],
     )
     assert isinstance(packed, AggregationEvent)
     assert packed.action == "ADD"
     assert packed.event_id == reference_hash(packed.to_jsonld())
-    unpacked = aggregation_event(
-        sscc, [], event_time="2025-03-14T10:00:00Z", action="DELETE", biz_step="unpacking"
-    )
+    unpacked = aggregation_event(sscc, [], event_time="2025-03-14T10:00:00Z", action="DELETE", biz_step="unpacking")
     assert unpacked.event_id == reference_hash(unpacked.to_jsonld())
     assert unpacked.event_id != packed.event_id

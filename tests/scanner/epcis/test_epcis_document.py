@@ -134,16 +134,13 @@ def test_conflicting_prefixes_are_refused() -> None:
     with pytest.raises(ValidationError) as info:
         EPCISDocument([a, b])
     assert (
-        info.value.message
-        == "prefix 'ex' is bound to both 'https://example.com/epcis/' and 'https://other.example/'"
+        info.value.message == "prefix 'ex' is bound to both 'https://example.com/epcis/' and 'https://other.example/'"
     )
 
 
 def test_query_document_round_trip_and_schema() -> None:
     events = station_events()
-    query = EPCISQueryDocument(
-        events, subscription_id="sub-1", creation_date=datetime(2025, 3, 14, tzinfo=UTC)
-    )
+    query = EPCISQueryDocument(events, subscription_id="sub-1", creation_date=datetime(2025, 3, 14, tzinfo=UTC))
     data = query.to_jsonld()
     assert data["type"] == "EPCISQueryDocument"
     assert data["epcisBody"]["queryResults"]["queryName"] == "SimpleEventQuery"

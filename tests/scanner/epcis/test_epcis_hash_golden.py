@@ -58,9 +58,7 @@ EVENTS = {
     ),
     "object-quantity-only": ev(
         "ObjectEvent",
-        quantityList=[
-            {"epcClass": "https://id.gs1.org/01/04012345999990/10/LOT-9", "quantity": 10.0, "uom": "EA"}
-        ],
+        quantityList=[{"epcClass": "https://id.gs1.org/01/04012345999990/10/LOT-9", "quantity": 10.0, "uom": "EA"}],
         action="OBSERVE",
         bizStep="https://ref.gs1.org/cbv/BizStep-inspecting",
         disposition="urn:epcglobal:cbv:disp:conformant",
@@ -151,9 +149,7 @@ EVENTS = {
         action="OBSERVE",
         bizStep="shipping",
         disposition="in_transit",
-        bizTransactionList=[
-            {"type": "desadv", "bizTransaction": "urn:epcglobal:cbv:bt:4012345000009:DESADV-88412"}
-        ],
+        bizTransactionList=[{"type": "desadv", "bizTransaction": "urn:epcglobal:cbv:bt:4012345000009:DESADV-88412"}],
         sourceList=[
             {"type": "owning_party", "source": "https://id.gs1.org/417/4012345000016"},
             {"type": "location", "source": LOC},
@@ -211,9 +207,7 @@ def _variant(**changes: object) -> dict[str, object]:
         _variant(bizStep="https://ref.gs1.org/cbv/BizStep-commissioning"),
         _variant(bizStep="urn:epcglobal:cbv:bizstep:commissioning"),
         _variant(epcList=[SGTIN, SGTIN2]),
-        _variant(
-            epcList=["urn:epc:id:sgtin:4012345.012345.SN000188", "urn:epc:id:sgtin:4012345.012345.SN000187"]
-        ),
+        _variant(epcList=["urn:epc:id:sgtin:4012345.012345.SN000188", "urn:epc:id:sgtin:4012345.012345.SN000187"]),
         _variant(eventID="urn:uuid:00000000-0000-4000-8000-000000000000"),
         _variant(recordTime="2030-01-01T00:00:00Z"),
         dict(reversed(list(EVENTS["object-full"].items()))),
@@ -257,16 +251,12 @@ def test_biz_transaction_is_hashed_type_first_whatever_the_key_order() -> None:
         action="OBSERVE",
         bizTransactionList=[{"bizTransaction": "urn:x:po:1", "type": "po"}],
     )
-    assert (
-        jsonld_event_hash(value_first, NS) == jsonld_event_hash(type_first, NS) == reference_hash(type_first)
-    )
+    assert jsonld_event_hash(value_first, NS) == jsonld_event_hash(type_first, NS) == reference_hash(type_first)
 
 
 def test_biz_transaction_without_type_is_hashed() -> None:
     # The reference raises IndexError on this schema-valid event; we hash the transaction alone.
-    event = ev(
-        "ObjectEvent", epcList=[SGTIN], action="OBSERVE", bizTransactionList=[{"bizTransaction": "urn:x:1"}]
-    )
+    event = ev("ObjectEvent", epcList=[SGTIN], action="OBSERVE", bizTransactionList=[{"bizTransaction": "urn:x:1"}])
     assert "bizTransactionListbizTransaction=urn:x:1" in prehash_jsonld(event, NS)
 
 
@@ -305,9 +295,7 @@ def test_hash_algorithms(algorithm: str, prefix: str) -> None:
 
 
 def test_unknown_hash_algorithm_is_refused() -> None:
-    with pytest.raises(
-        ValidationError, match="hash algorithm 'md5' is not one of sha256, sha3-256, sha384, sha512"
-    ):
+    with pytest.raises(ValidationError, match="hash algorithm 'md5' is not one of sha256, sha3-256, sha384, sha512"):
         hash_prehash("x", "md5")
 
 
@@ -369,8 +357,6 @@ def test_canonical_gs1_uri_equals_reference_normaliser(uri: str) -> None:
     assert canonical_gs1_uri(uri) == reference_uri(uri)
 
 
-@pytest.mark.parametrize(
-    ("key", "digit"), [("0401234512345", 6), ("401234500000", 9), ("34012345000000001", 7)]
-)
+@pytest.mark.parametrize(("key", "digit"), [("0401234512345", 6), ("401234500000", 9), ("34012345000000001", 7)])
 def test_check_digit(key: str, digit: int) -> None:
     assert check_digit(key) == digit

@@ -191,9 +191,7 @@ FULL = {
     "recordTime": "2025-03-14T14:20:00.000Z",
     "certificationInfo": ["https://example.com/cert/1", "https://example.com/cert/2"],
     "epcList": [SN1],
-    "quantityList": [
-        {"epcClass": "https://id.gs1.org/01/04012345999990/10/B-1", "quantity": 2.5, "uom": "KGM"}
-    ],
+    "quantityList": [{"epcClass": "https://id.gs1.org/01/04012345999990/10/B-1", "quantity": 2.5, "uom": "KGM"}],
     "action": "ADD",
     "bizStep": "commissioning",
     "disposition": "active",
@@ -250,9 +248,7 @@ def test_times_are_written_with_milliseconds_keeping_sub_millisecond_digits() ->
 
 
 def test_model_holds_one_normal_form() -> None:
-    event = event_from_jsonld(
-        dict(BASE, bizStep="urn:epcglobal:cbv:bizstep:shipping", disposition="in_transit"), NS
-    )
+    event = event_from_jsonld(dict(BASE, bizStep="urn:epcglobal:cbv:bizstep:shipping", disposition="in_transit"), NS)
     assert isinstance(event, ObjectEvent)
     assert event.biz_step == "https://ref.gs1.org/cbv/BizStep-shipping"
     assert event.disposition == "https://ref.gs1.org/cbv/Disp-in_transit"
@@ -285,12 +281,8 @@ def test_constructed_events_hash_like_the_reference() -> None:
         biz_step="assembling",
         disposition="active",
         read_point="https://id.gs1.org/414/4012345000023/254/ASSY-07",
-        biz_transactions=[
-            BizTransaction("urn:epcglobal:cbv:bt:4012345000009:PO-7", "https://ref.gs1.org/cbv/BTT-po")
-        ],
-        sources=[
-            SourceDest("https://ref.gs1.org/cbv/SDT-owning_party", "https://id.gs1.org/417/4012345000016")
-        ],
+        biz_transactions=[BizTransaction("urn:epcglobal:cbv:bt:4012345000009:PO-7", "https://ref.gs1.org/cbv/BTT-po")],
+        sources=[SourceDest("https://ref.gs1.org/cbv/SDT-owning_party", "https://id.gs1.org/417/4012345000016")],
         persistent_disposition=PersistentDisposition(set=("https://ref.gs1.org/cbv/Disp-conformant",)),
         extensions={"ex:cycleSeconds": 41.0},
         namespaces=NS,

@@ -42,9 +42,7 @@ def events() -> dict[str, Event]:
         disposition="conformant",
         action="OBSERVE",
     )
-    pack = aggregation_event(
-        SSCC, [SN.format(1), SN.format(2)], event_time="2025-03-14T08:00:00Z", biz_location=SITE_A
-    )
+    pack = aggregation_event(SSCC, [SN.format(1), SN.format(2)], event_time="2025-03-14T08:00:00Z", biz_location=SITE_A)
     build = transformation_event(
         [SN.format(1)],
         ["https://id.gs1.org/01/04012345987652/21/ASM-1"],
@@ -110,9 +108,7 @@ def test_event_id_filter_and_ordering() -> None:
         pool["recv"],
         pool["ship"],
     ]
-    ascending = EventQuery.from_params(
-        {"orderBy": "eventTime", "orderDirection": "ASC", "eventCountLimit": "2"}
-    )
+    ascending = EventQuery.from_params({"orderBy": "eventTime", "orderDirection": "ASC", "eventCountLimit": "2"})
     assert ascending.select(pool.values()) == [pool["pack"], pool["ship"]]
 
 

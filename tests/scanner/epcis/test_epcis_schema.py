@@ -89,10 +89,7 @@ def test_every_issue_is_listed() -> None:
 def test_schema_is_the_official_gs1_one_installed_by_the_project() -> None:
     path = schema.schema_path()
     assert path == schema.DEFAULT_SCHEMA
-    assert (
-        json.loads(path.read_text(encoding="utf-8"))["$id"]
-        == "https://gs1.github.io/EPCIS/EPCIS-JSON-Schema.json"
-    )
+    assert json.loads(path.read_text(encoding="utf-8"))["$id"] == "https://gs1.github.io/EPCIS/EPCIS-JSON-Schema.json"
 
 
 def test_missing_schema_is_a_clear_deployment_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -106,9 +103,7 @@ def test_missing_schema_is_a_clear_deployment_error(tmp_path: Path, monkeypatch:
     assert info.value.http_status == 503
 
 
-def test_a_file_that_is_not_the_gs1_schema_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_file_that_is_not_the_gs1_schema_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"$id": "https://example.com/s.json", "type": "object"}), encoding="utf-8")
     monkeypatch.setenv(schema.SCHEMA_ENV, str(other))
