@@ -27,6 +27,7 @@ def _import_quietly() -> ModuleType:
     lib_handlers = list(lib.handlers)
 
     from fabric_chaincode_python import fabric_contract_api
+    from fabric_chaincode_python.fabric_shim import handler, response, stub  # noqa: F401  (for chaincode.server)
 
     if not already:
         for handler in root.handlers[:]:
@@ -45,9 +46,30 @@ def _import_quietly() -> ModuleType:
 
 _api = _import_quietly()
 
+_shim = sys.modules["fabric_chaincode_python.fabric_shim"]
+
 Contract = _api.Contract
 ContractChaincode = _api.ContractChaincode
 JSONSerializer = _api.JSONSerializer
 TransactionContextInterface = _api.TransactionContextInterface
+TransactionContext = _api.TransactionContext
+#: The shim pieces the chaincode server subclasses or uses (chaincode/server.py).
+ShimHandler = _shim.handler.Handler
+ShimStates = _shim.handler.STATES
+ShimStub = _shim.stub.ChaincodeStub
+ResponseCode = _shim.response.ResponseCode
+new_error_msg = _shim.response.new_error_msg
 
-__all__ = ["LIBRARY_LOGGER", "Contract", "ContractChaincode", "JSONSerializer", "TransactionContextInterface"]
+__all__ = [
+    "LIBRARY_LOGGER",
+    "Contract",
+    "ContractChaincode",
+    "JSONSerializer",
+    "ResponseCode",
+    "ShimHandler",
+    "ShimStates",
+    "ShimStub",
+    "TransactionContext",
+    "TransactionContextInterface",
+    "new_error_msg",
+]

@@ -25,9 +25,7 @@ class StringPassthroughSerializer(JSONSerializer):
             return value, None
         return super().from_string(value, field_type, param_metadata, components)
 
-    def to_string(
-        self, result: Any, result_type: Any, returns: Any, components: Any
-    ) -> tuple[str, Exception | None]:
+    def to_string(self, result: Any, result_type: Any, returns: Any, components: Any) -> tuple[str, Exception | None]:
         """A ``str`` answer is the payload as-is."""
         if result_type is str and isinstance(result, str):
             return result, None

@@ -78,9 +78,7 @@ class Tx:
                 field="role",
             )
         if msp is not None and who.msp_id != msp:
-            raise Forbidden(
-                f"{who.msp_id} may not {action}: only {msp} may", value=who.msp_id, field="msp_id"
-            )
+            raise Forbidden(f"{who.msp_id} may not {action}: only {msp} may", value=who.msp_id, field="msp_id")
         return who
 
     # -- keys and state --------------------------------------------------------------------------------------

@@ -135,9 +135,7 @@ class Fields:
         """Refuse fields this record does not have (typos would otherwise be dropped silently)."""
         extra = sorted(set(self.doc) - self._seen)
         if extra:
-            raise ValidationError(
-                f"{self.what} has unknown field {extra[0]!r}", field=extra[0], value=extra[0]
-            )
+            raise ValidationError(f"{self.what} has unknown field {extra[0]!r}", field=extra[0], value=extra[0])
 
     # -- scalars ---------------------------------------------------------------------------------------------
     def text(self, name: str, *, max_len: int = MAX_TEXT) -> str:

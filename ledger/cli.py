@@ -4,14 +4,35 @@ from __future__ import annotations
 
 import typer
 
+from api.certificates.cli import certificate_app
+from api.cli import credential_app, serve
+from api.demo.cli import demo_app
+from api.origin.cli import origin_app
 from ledger.cli_ledger import ledger_app
+from ledger.identity.cli import network_app
+from scanner.cli import label_app, scan_app
 
-app = typer.Typer(
-    help="USMCA traceability ledger: parts, scans, origin certifications and regional value content.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
-app.add_typer(ledger_app, name="ledger")
+
+def build_app() -> typer.Typer:
+    """The whole command tree."""
+    app = typer.Typer(
+        help="USMCA traceability ledger: parts, scans, origin certifications and regional value content.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+    )
+    app.add_typer(network_app, name="network")
+    app.add_typer(ledger_app, name="ledger")
+    app.add_typer(scan_app, name="scan")
+    app.add_typer(label_app, name="label")
+    app.add_typer(origin_app, name="origin")
+    app.add_typer(certificate_app, name="certificate")
+    app.add_typer(credential_app, name="credential")
+    app.add_typer(demo_app, name="demo")
+    app.command("serve")(serve)
+    return app
+
+
+app = build_app()
 
 
 def main() -> None:

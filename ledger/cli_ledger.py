@@ -20,6 +20,7 @@ ledger_app = typer.Typer(help="Inspect, verify and query the ledger of a home di
 HomeOpt = Annotated[Path, typer.Option("--home", help="Ledger home directory (made by 'usmca network init').")]
 OrgOpt = Annotated[str, typer.Option("--org", help="MSP id of the org to act as.")]
 MemberOpt = Annotated[str, typer.Option("--member", help="Member name within the org.")]
+ArgsArg = Annotated[list[str] | None, typer.Argument(help="Transaction arguments (JSON documents as one argument).")]
 
 
 def _ledger_file(home: Path) -> Path:
@@ -104,7 +105,7 @@ def sync_cmd(home: HomeOpt, rebuild: bool = typer.Option(False, help="Drop it an
 
 @ledger_app.command("evaluate")
 @cli_errors
-def evaluate_cmd(home: HomeOpt, org: OrgOpt, member: MemberOpt, function: str, args: list[str] | None = None) -> None:
+def evaluate_cmd(home: HomeOpt, org: OrgOpt, member: MemberOpt, function: str, args: ArgsArg = None) -> None:
     """Run a chaincode query as a member and print its answer."""
     out = connect(home, org, member).evaluate(function, *(args or []))
     typer.echo(out.decode())
@@ -112,7 +113,7 @@ def evaluate_cmd(home: HomeOpt, org: OrgOpt, member: MemberOpt, function: str, a
 
 @ledger_app.command("submit")
 @cli_errors
-def submit_cmd(home: HomeOpt, org: OrgOpt, member: MemberOpt, function: str, args: list[str] | None = None) -> None:
+def submit_cmd(home: HomeOpt, org: OrgOpt, member: MemberOpt, function: str, args: ArgsArg = None) -> None:
     """Submit a chaincode transaction as a member, wait for its commit and print its answer."""
     out = connect(home, org, member).submit(function, *(args or []))
     typer.echo(out.decode())

@@ -17,7 +17,7 @@ from ledger.errors import ValidationError
 
 
 def format_hs(hs: str) -> str:
-    """ "870840" -> "8708.40"; "8708400000" -> "8708.40.00.00"."""
+    """Dotted HS: 870840 -> 8708.40; 8708400000 -> 8708.40.00.00."""
     digits = hs.replace(".", "")
     parts = [digits[:4]] + [digits[i : i + 2] for i in range(4, len(digits), 2)]
     return ".".join(parts)

@@ -89,9 +89,7 @@ def _slot(data: dict[str, Any], key: str, errors: list[FieldError], *, required:
     if isinstance(value, str):
         if value not in words:
             errors.append(
-                FieldError(
-                    key, f"{key} {value!r} is not allowed; use an object or one of: {', '.join(words)}"
-                )
+                FieldError(key, f"{key} {value!r} is not allowed; use an object or one of: {', '.join(words)}")
             )
         return
     _party(value, key, errors)
@@ -136,9 +134,7 @@ def _goods(data: dict[str, Any], errors: list[FieldError], single_shipment: bool
         if hs is None:
             errors.append(FieldError(f"{path}.hs", "hs is required (at least 6 digits)"))
         elif not _HS.match(digits):
-            errors.append(
-                FieldError(f"{path}.hs", f"hs {hs!r} must be an HS number of at least 6 digits (6, 8 or 10)")
-            )
+            errors.append(FieldError(f"{path}.hs", f"hs {hs!r} must be an HS number of at least 6 digits (6, 8 or 10)"))
         crit = good.get("origin_criterion")
         if crit not in CRITERIA:
             errors.append(
@@ -149,15 +145,11 @@ def _goods(data: dict[str, Any], errors: list[FieldError], single_shipment: bool
             )
         if single_shipment and not good.get("invoice"):
             errors.append(
-                FieldError(
-                    f"{path}.invoice", "invoice is required for a single shipment (no blanket_period given)"
-                )
+                FieldError(f"{path}.invoice", "invoice is required for a single shipment (no blanket_period given)")
             )
         if "schedule_ii" in good and not isinstance(good["schedule_ii"], bool):
             errors.append(
-                FieldError(
-                    f"{path}.schedule_ii", f"schedule_ii must be true or false, got {good['schedule_ii']!r}"
-                )
+                FieldError(f"{path}.schedule_ii", f"schedule_ii must be true or false, got {good['schedule_ii']!r}")
             )
 
 
@@ -182,9 +174,7 @@ def validate_certificate(data: dict[str, Any]) -> list[FieldError]:
     exporter = data.get("exporter")
     if exporter in (None, "unknown") and role != "producer":
         errors.append(
-            FieldError(
-                "exporter", "exporter is required unless the certifier is a producer that does not know it"
-            )
+            FieldError("exporter", "exporter is required unless the certifier is a producer that does not know it")
         )
     elif exporter is not None:
         _slot(data, "exporter", errors, required=False)
@@ -194,9 +184,7 @@ def validate_certificate(data: dict[str, Any]) -> list[FieldError]:
     if blanket is not None:
         if not isinstance(blanket, dict):
             errors.append(
-                FieldError(
-                    "blanket_period", f"blanket_period must be an object with from and to, got {blanket!r}"
-                )
+                FieldError("blanket_period", f"blanket_period must be an object with from and to, got {blanket!r}")
             )
         else:
             start = _date(blanket.get("from"), "blanket_period.from", errors)

@@ -101,9 +101,7 @@ def render_certificate_pdf(cert: dict[str, Any], *, verify_url: str) -> bytes:
         Spacer(1, 4 * mm),
     ]
     blanket = cert.get("blanket_period")
-    period = (
-        f"From {blanket['from']} to {blanket['to']}" if blanket else "Single shipment (see invoice numbers)"
-    )
+    period = f"From {blanket['from']} to {blanket['to']}" if blanket else "Single shipment (see invoice numbers)"
     parties = [
         [_p("1. Certifier", head), _p("2. Exporter", head)],
         [
@@ -124,9 +122,7 @@ def render_certificate_pdf(cert: dict[str, Any], *, verify_url: str) -> bytes:
     t.setStyle(grid)
     t.setStyle(TableStyle([("BACKGROUND", (0, 2), (-1, 2), colors.HexColor("#e8e8e8"))]))
     story += [t, Spacer(1, 3 * mm)]
-    rows = [
-        [_p(h, head) for h in ("5. Description of goods", "6. HS code", "7. Origin criterion", "Invoice")]
-    ]
+    rows = [[_p(h, head) for h in ("5. Description of goods", "6. HS code", "7. Origin criterion", "Invoice")]]
     for good in cert["goods"]:
         desc = good["description"]
         if good.get("schedule_ii"):
@@ -160,9 +156,7 @@ def render_certificate_pdf(cert: dict[str, Any], *, verify_url: str) -> bytes:
             ]
         )
     tt = Table(tail, colWidths=[width * 0.22, width * 0.78])
-    tt.setStyle(
-        TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")])
-    )
+    tt.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story += [tt, Spacer(1, 4 * mm)]
     qr = Image(io.BytesIO(qr_png(verify_url)), width=38 * mm, height=38 * mm)
     verify = _p(

@@ -23,6 +23,7 @@ from api.origin.vehicle import CorePartTotal
 from ledger.errors import ValidationError
 
 ZERO = Decimal(0)
+_MEMO_LIMIT = 100_000
 
 
 class _Sum:
@@ -63,9 +64,7 @@ class _Sum:
         as_of = ev.request.as_of
         self.as_of = as_of if self.as_of is None or as_of > self.as_of else self.as_of
         self.nc += ev.nc
-        self.total_cost = (
-            None if self.total_cost is None or ev.total_cost is None else self.total_cost + ev.total_cost
-        )
+        self.total_cost = None if self.total_cost is None or ev.total_cost is None else self.total_cost + ev.total_cost
         self.vnm += ev.bom.vnm
         for mid, value, contrib, non_orig, fails in ev.bom.top:
             acc = self.lines.get(mid)
@@ -122,22 +121,30 @@ def qualify_average(
     """
     rules = load_rules()
     acc = _Sum()
+    # Vehicles of one configuration built on the same day send identical requests: evaluate each distinct
+    # request (by its sha256) once. Evaluations are not changed after they are built, so reuse is exact.
+    seen: dict[str, Evaluation] = {}
     for i, request in enumerate(requests):
         try:
-            req, raw = parse_request(request)
-            ev = evaluate(req, rules)
+            if isinstance(request, dict):
+                sha = input_sha256(request)
+                ev = seen.get(sha)
+                if ev is None:
+                    ev = evaluate(parse_request(request)[0], rules, detail=False)
+            else:
+                req, raw = parse_request(request)
+                sha = input_sha256(raw)
+                ev = seen.get(sha) or evaluate(req, rules, detail=False)
         except ValidationError as err:
-            raise ValidationError(
-                f"item {i}: {err.message}", field=f"[{i}].{err.field or ''}".rstrip(".")
-            ) from None
-        acc.add(ev, input_sha256(raw))
+            raise ValidationError(f"item {i}: {err.message}", field=f"[{i}].{err.field or ''}".rstrip(".")) from None
+        if len(seen) < _MEMO_LIMIT:
+            seen[sha] = ev
+        acc.add(ev, sha)
     if acc.first is None:
         raise ValidationError("nothing to average: no requests given", field="requests")
     first = acc.first
     when = as_of or acc.as_of
-    req = first.request.model_copy(
-        update={"as_of": when, "method": "NC", "super_core": first.request.super_core}
-    )
+    req = first.request.model_copy(update={"as_of": when, "method": "NC", "super_core": first.request.super_core})
     top = tuple((mid, a[0], a[1], a[2], a[3]) for mid, a in sorted(acc.lines.items()))
     lines = [
         {
@@ -153,9 +160,7 @@ def qualify_average(
     ts_ids = tuple(mid for mid, _, _, non_orig, fails in top if non_orig and fails)
     ts_value = sum((v for mid, v, _, non_orig, fails in top if non_orig and fails), ZERO)
     bom = BomResult(acc.vnm, lines, sorted(acc.missing), top, ts_ids, ts_value)
-    parts = (
-        {name: CorePartTotal(name, a[0], a[1], a[2]) for name, a in acc.parts.items()} if acc.parts else None
-    )
+    parts = {name: CorePartTotal(name, a[0], a[1], a[2]) for name, a in acc.parts.items()} if acc.parts else None
     lvc = None
     if acc.lvc is not None:
         lvc = Lvc(

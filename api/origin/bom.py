@@ -41,9 +41,7 @@ def _children_index(materials: Sequence[Material]) -> tuple[dict[str, int], dict
     ids: dict[str, int] = {}
     for i, m in enumerate(materials):
         if m.id in ids:
-            raise ValidationError(
-                f"material id {m.id!r} appears twice", field=f"materials[{i}].id", value=m.id
-            )
+            raise ValidationError(f"material id {m.id!r} appears twice", field=f"materials[{i}].id", value=m.id)
         ids[m.id] = i
     children: dict[int, list[int]] = {}
     for i, m in enumerate(materials):
@@ -77,13 +75,16 @@ def _post_order(materials: Sequence[Material], children: dict[int, list[int]]) -
     return order
 
 
-def evaluate_bom(materials: Sequence[Material], *, rollup: str, fmt: Any = str) -> BomResult:
-    """Contribution of every line to VNM under the core-part roll-up policy (``"panel"`` or ``"us"``)."""
+def evaluate_bom(materials: Sequence[Material], *, rollup: str, fmt: Any = str, detail: bool = True) -> BomResult:
+    """Contribution of every line to VNM under the core-part roll-up policy (``"panel"`` or ``"us"``).
+
+    ``detail=False`` skips the per-line explanations (averaging over many goods only needs the numbers).
+    """
     _, children = _children_index(materials)
     order = _post_order(materials, children) if children else range(len(materials))
-    contrib: list[Decimal] = [ZERO] * len(materials)
-    credit: list[Decimal] = [ZERO] * len(materials)
-    reason: list[str] = [""] * len(materials)
+    n = len(materials)
+    contrib: list[Decimal] = [ZERO] * n
+    reason: list[str] = [""] * n
     for i in order:
         m = materials[i]
         kids = children.get(i)
@@ -96,45 +97,47 @@ def evaluate_bom(materials: Sequence[Material], *, rollup: str, fmt: Any = str) 
                 else:
                     noc, how = ZERO, "none declared"
                 contrib[i] = min(noc, m.value)
-                reason[i] = (
-                    f"originating core part ({m.core_part}); its non-originating content {fmt(contrib[i])} "
-                    f"({how}) stays in VNM under core_part_rollup=us"
-                )
-            else:
+                if detail:
+                    reason[i] = (
+                        f"originating core part ({m.core_part}); its non-originating content {fmt(contrib[i])} "
+                        f"({how}) stays in VNM under core_part_rollup=us"
+                    )
+            elif detail:
                 reason[i] = "originating: counts wholly as originating (roll-up, 19 USC 4531(d)(4)(A))"
         else:
             if m.regional_content is not None:
                 rc, how = m.regional_content, "declared regional_content"
             elif kids:
-                rc, how = (
-                    sum((materials[c].value - contrib[c] for c in kids), ZERO),
-                    "originating content of its sub-lines",
-                )
+                rc = sum((materials[c].value - contrib[c] for c in kids), ZERO)
+                how = "originating content of its sub-lines"
             else:
                 rc, how = ZERO, ""
             rc = min(rc, m.value)
-            credit[i] = rc
             contrib[i] = m.value - rc
-            what = (
-                "origin unknown: counted as non-originating" if m.origin == "unknown" else "non-originating"
-            )
-            reason[i] = (
-                f"{what}; (d)(4)(B) credit {fmt(rc)} ({how}) counted as originating"
-                if rc
-                else f"{what}: full value in VNM"
-            )
+            if detail:
+                what = "origin unknown: counted as non-originating" if m.origin == "unknown" else "non-originating"
+                reason[i] = (
+                    f"{what}; (d)(4)(B) credit {fmt(rc)} ({how}) counted as originating"
+                    if rc
+                    else f"{what}: full value in VNM"
+                )
     # Walk down from the top to mark absorbed sub-lines and collect unknowns that matter.
-    absorbed_by: list[str | None] = [None] * len(materials)
+    absorbed_by: list[str | None] = [None] * n
     matters = [m.parent is None for m in materials]
-    for i in reversed(order):
-        m = materials[i]
-        for c in children.get(i, ()):
-            if not matters[i]:
-                absorbed_by[c] = absorbed_by[i]
-            elif (m.origin == "originating" and not (m.core_part is not None and rollup == "us")) or (m.origin == "originating" and m.non_originating_content is not None) or (m.origin != "originating" and m.regional_content is not None):
-                absorbed_by[c] = m.id
-            else:
-                matters[c] = True
+    if children:
+        for i in reversed(order):
+            m = materials[i]
+            for c in children.get(i, ()):
+                if not matters[i]:
+                    absorbed_by[c] = absorbed_by[i]
+                elif (m.origin == "originating" and (m.core_part is None or rollup != "us")) or (
+                    m.non_originating_content is not None
+                    if m.origin == "originating"
+                    else m.regional_content is not None
+                ):
+                    absorbed_by[c] = m.id
+                else:
+                    matters[c] = True
     vnm = ZERO
     lines: list[dict[str, Any]] = []
     missing: list[str] = []
@@ -143,26 +146,48 @@ def evaluate_bom(materials: Sequence[Material], *, rollup: str, fmt: Any = str) 
     ts_value = ZERO
     for i, m in enumerate(materials):
         non_orig = m.origin != "originating"
-        line: dict[str, Any] = {"id": m.id, "value": fmt(m.value), "origin": m.origin, "parent": m.parent}
         if m.parent is None:
             vnm += contrib[i]
             top.append((m.id, m.value, contrib[i], non_orig, m.fails_tariff_shift))
-            line.update(vnm=fmt(contrib[i]), originating=fmt(m.value - contrib[i]), why=reason[i])
             if non_orig and m.fails_tariff_shift:
                 ts_ids.append(m.id)
                 ts_value += m.value
-        elif absorbed_by[i] is not None:
-            line.update(
-                vnm="0", originating="0", why=f"inside {absorbed_by[i]!r}, whose declared status decides"
-            )
-        else:
-            line.update(
-                vnm="0",
-                originating=fmt(m.value - contrib[i]),
-                why=f"sub-line of {m.parent!r}: {reason[i]}; enters VNM only through its parent",
-            )
         if m.origin == "unknown" and matters[i] and absorbed_by[i] is None:
             missing.append(m.id)
+        if not detail:
+            continue
+        value = fmt(m.value)
+        c = contrib[i]
+        if m.parent is None:
+            line: dict[str, Any] = {
+                "id": m.id,
+                "value": value,
+                "origin": m.origin,
+                "parent": None,
+                "vnm": "0" if c is ZERO else fmt(c),
+                "originating": value if c is ZERO else fmt(m.value - c),
+                "why": reason[i],
+            }
+        elif absorbed_by[i] is not None:
+            line = {
+                "id": m.id,
+                "value": value,
+                "origin": m.origin,
+                "parent": m.parent,
+                "vnm": "0",
+                "originating": "0",
+                "why": f"inside {absorbed_by[i]!r}, whose declared status decides",
+            }
+        else:
+            line = {
+                "id": m.id,
+                "value": value,
+                "origin": m.origin,
+                "parent": m.parent,
+                "vnm": "0",
+                "originating": value if c is ZERO else fmt(m.value - c),
+                "why": f"sub-line of {m.parent!r}: {reason[i]}; enters VNM only through its parent",
+            }
         if m.evidence is not None:
             line["evidence"] = m.evidence
         lines.append(line)

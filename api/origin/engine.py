@@ -98,8 +98,8 @@ def _unknown_field_warnings(req: QualifyRequest) -> list[str]:
     return out
 
 
-def evaluate(req: QualifyRequest, rules: Rules) -> Evaluation:
-    """Derive the category, net cost and BOM contributions of one request."""
+def evaluate(req: QualifyRequest, rules: Rules, *, detail: bool = True) -> Evaluation:
+    """Derive the category, net cost and BOM contributions of one request (``detail``: per-line reasons)."""
     hs = normalize_hs(req.good.hs) if req.good.hs is not None else None
     category = req.good.category or derive_category(rules, hs, req.good.end_use, req.good.vehicle_type)
     vehicle_type = req.good.vehicle_type
@@ -122,7 +122,7 @@ def evaluate(req: QualifyRequest, rules: Rules) -> Evaluation:
             )
         nc = derived
     rollup = req.policy.core_part_rollup or rules.default_policy("core_part_rollup")
-    bom = evaluate_bom(req.materials, rollup=rollup, fmt=fmt)
+    bom = evaluate_bom(req.materials, rollup=rollup, fmt=fmt, detail=detail)
     return Evaluation(
         category=category,
         vehicle_type=vehicle_type,
@@ -160,12 +160,7 @@ def _thresholds(ev: Evaluation, rules: Rules) -> dict[str, Threshold]:
     out = {"NC": rules.threshold(ev.category, "NC", as_of)}
     tv_rules = rules.raw["tv_offered_by_default"]
     tv_possible = "TV" in entry and ev.category not in tv_rules["vehicle_categories"]
-    if (
-        tv_possible
-        and not (ev.hs and ev.hs[:2] in tv_rules["never_for_chapters"])
-        and rule
-        and rule.tv_offered
-    ):
+    if tv_possible and not (ev.hs and ev.hs[:2] in tv_rules["never_for_chapters"]) and rule and rule.tv_offered:
         out["TV"] = rules.threshold(ev.category, "TV", as_of)
     if rule is not None and rule.rvc:
         for m, v in rule.rvc.items():
@@ -187,9 +182,7 @@ def _method_results(ev: Evaluation, thresholds: dict[str, Threshold]) -> dict[st
     return out
 
 
-def _choose(
-    ev: Evaluation, results: dict[str, dict[str, Any]], thresholds: dict[str, Threshold]
-) -> str | None:
+def _choose(ev: Evaluation, results: dict[str, dict[str, Any]], thresholds: dict[str, Threshold]) -> str | None:
     wanted = ev.request.method
     if wanted != "best":
         if wanted not in thresholds:
@@ -211,9 +204,7 @@ def _choose(
     if not thresholds:
         return None
     if not results:
-        raise ValidationError(
-            "no base to compute the RVC: give transaction_value, net_cost or cost", field="net_cost"
-        )
+        raise ValidationError("no base to compute the RVC: give transaction_value, net_cost or cost", field="net_cost")
     return max(sorted(results), key=lambda m: (results[m]["margin"] >= 0, results[m]["margin"]))
 
 
@@ -325,9 +316,7 @@ def decide(ev: Evaluation, rules: Rules, sha: str) -> QualifyAnswer:
     others_ok = all(t.passed for t in tests if t.name in {"core_parts", "steel", "aluminum", "lvc"})
     qualifies = origin_ok and others_ok
     what_if = (
-        None
-        if qualifies
-        else _what_if(ev, results, shift_need if has_shift else None, combine, tests, failing_core)
+        None if qualifies else _what_if(ev, results, shift_need if has_shift else None, combine, tests, failing_core)
     )
     policy = {"core_part_rollup": ev.rollup}
     if has_rvc and has_shift:
@@ -371,9 +360,7 @@ def decide(ev: Evaluation, rules: Rules, sha: str) -> QualifyAnswer:
         threshold_source=chosen["threshold"].describe() if chosen else None,
         what_if=what_if,
         warnings=ev.warnings,
-        core_parts=_core_part_rows(ev, rules)
-        if ev.category in VEHICLE_CATEGORIES and ev.core_parts
-        else None,
+        core_parts=_core_part_rows(ev, rules) if ev.category in VEHICLE_CATEGORIES and ev.core_parts else None,
         vehicles=ev.vehicles,
     )
 
@@ -409,9 +396,7 @@ def _what_if(
 ) -> dict[str, Any]:
     lines = [whatif.Line(i, v, c, n, f) for (i, v, c, n, f) in ev.bom.top]
     also = [f"core part {p} must become originating" for p in failing_core]
-    also += [
-        f"{t.name}: {t.detail}" for t in tests if t.name in {"steel", "aluminum", "lvc"} and not t.passed
-    ]
+    also += [f"{t.name}: {t.detail}" for t in tests if t.name in {"steel", "aluminum", "lvc"} and not t.passed]
     if ev.category in VEHICLE_CATEGORIES and not failing_core:
         also += [f"core_parts: {t.detail}" for t in tests if t.name == "core_parts" and not t.passed]
     best: dict[str, Any] | None = None
@@ -484,7 +469,5 @@ def qualify_json(text: str) -> str:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        raise ParseError(
-            f"request is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}"
-        ) from None
+        raise ParseError(f"request is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
     return answer_json(qualify(data))

@@ -90,9 +90,7 @@ def derive_category(rules: Rules, hs: str | None, end_use: str | None, vehicle_t
             vehicles) - the message says which ``good.category`` values fit.
     """
     if hs is None:
-        raise ValidationError(
-            "good.category is missing and good.hs is not given to derive it", field="good.category"
-        )
+        raise ValidationError("good.category is missing and good.hs is not given to derive it", field="good.category")
     found = vehicle_category(rules, hs, vehicle_type)
     if found is not None:
         return found[0]
@@ -154,7 +152,7 @@ def derive_category(rules: Rules, hs: str | None, end_use: str | None, vehicle_t
 
 
 def steel_aluminum_kind(rules: Rules, hs: str) -> str | None:
-    """ "steel" or "aluminum" when ``hs`` is a Table S line (stampings count for both; steel is returned)."""
+    """Steel or aluminum when ``hs`` is a Table S line (stampings count for both; steel is returned)."""
     for hit in table_hits(rules, hs):
         if hit.table == "S_steel":
             return "steel"

@@ -27,9 +27,7 @@ Category = Literal[
 EndUse = Literal["oe_pv_lt", "oe_heavy_truck", "other_vehicle", "aftermarket"]
 VehicleType = Literal["passenger", "light_truck", "heavy_truck"]
 Origin = Literal["originating", "non_originating", "unknown"]
-CorePart = Literal[
-    "engine", "transmission", "body_chassis", "axle", "suspension", "steering", "advanced_battery"
-]
+CorePart = Literal["engine", "transmission", "body_chassis", "axle", "suspension", "steering", "advanced_battery"]
 Method = Literal["TV", "NC"]
 
 Money = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]

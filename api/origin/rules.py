@@ -91,7 +91,8 @@ class Rules:
         rows = entry.get(method)
         if not rows:
             raise ValidationError(
-                f"method {method} is not offered for category {category} (it has {', '.join(m for m in _METHODS if m in entry)})",
+                f"method {method} is not offered for category {category} "
+                f"(it has {', '.join(m for m in _METHODS if m in entry)})",
                 field="method",
                 value=method,
             )
@@ -101,17 +102,13 @@ class Rules:
         """The LVC requirement for ``vehicle_type`` (passenger, light_truck, heavy_truck) on ``as_of``."""
         rows = self.raw["lvc"].get(vehicle_type)
         if rows is None:
-            raise ValidationError(
-                f"no LVC requirement for vehicle_type {vehicle_type!r}", field="good.vehicle_type"
-            )
+            raise ValidationError(f"no LVC requirement for vehicle_type {vehicle_type!r}", field="good.vehicle_type")
         current = None
         for row in rows:
             if row["from"] <= as_of:
                 current = row
         if current is None:
-            raise ValidationError(
-                f"as_of {as_of.isoformat()} is before the first LVC requirement", field="as_of"
-            )
+            raise ValidationError(f"as_of {as_of.isoformat()} is before the first LVC requirement", field="as_of")
         return LvcRequirement(
             total=Decimal(current["total"]),
             mm_min=Decimal(current["mm_min"]),
@@ -166,9 +163,7 @@ def _check(raw: dict[str, Any]) -> None:
     """Refuse a data file whose rows are unsourced, undated or out of order (a broken file is a bug)."""
     for category, entry in raw["thresholds"].items():
         if not entry.get("source") or "verified" not in entry:
-            raise ValidationError(
-                f"rules data: category {category} lacks source or verified flag", field=category
-            )
+            raise ValidationError(f"rules data: category {category} lacks source or verified flag", field=category)
         for method in _METHODS:
             rows = entry.get(method) or []
             dates = [r["from"] for r in rows]

@@ -36,11 +36,7 @@ def total_core_parts(core_parts: Sequence[CorePartInput]) -> dict[str, CorePartT
         if prev is None:
             out[cp.part] = CorePartTotal(cp.part, cp.net_cost, cp.vnm, cp.originating)
         else:
-            orig = (
-                None
-                if prev.originating is None or cp.originating is None
-                else prev.originating and cp.originating
-            )
+            orig = None if prev.originating is None or cp.originating is None else prev.originating and cp.originating
             out[cp.part] = CorePartTotal(cp.part, prev.net_cost + cp.net_cost, prev.vnm + cp.vnm, orig)
     return out
 
@@ -100,9 +96,7 @@ def core_parts_test(
     for name in sorted(parts):
         p = parts[name]
         if name == "advanced_battery" and p.originating is not None:
-            bits.append(
-                f"advanced_battery {'originating' if p.originating else 'not originating'} under its own rule"
-            )
+            bits.append(f"advanced_battery {'originating' if p.originating else 'not originating'} under its own rule")
             if not p.originating:
                 failing.append(name)
             continue
@@ -130,16 +124,15 @@ def purchases_test(rules: Rules, name: str, purchases: Purchases | None) -> Test
     required = fmt(rules.steel_aluminum_pct)
     source = rules.raw["steel_aluminum"]["source"]
     if purchases is None:
-        return TestResult(
-            name=name, passed=False, value=None, required=required, detail=f"no {name} purchases given"
-        )
+        return TestResult(name=name, passed=False, value=None, required=required, detail=f"no {name} purchases given")
     if purchases.originating > purchases.purchases:
         return TestResult(
             name=name,
             passed=False,
             value=None,
             required=required,
-            detail=f"{name}.originating {fmt(purchases.originating)} exceeds {name}.purchases {fmt(purchases.purchases)}",
+            detail=f"{name}.originating {fmt(purchases.originating)} exceeds "
+            f"{name}.purchases {fmt(purchases.purchases)}",
         )
     if purchases.purchases == 0:
         return TestResult(
@@ -180,10 +173,9 @@ def lvc_test(rules: Rules, vehicle_type: str, as_of: dt.date, lvc: Lvc | None) -
     detail = (
         f"{fmt(lvc.material_manufacturing)} + {fmt(tech)} + {fmt(assembly)} = {fmt(total)} "
         f"{'>=' if total >= req.total else '<'} {required} ({vehicle_type}, from {req.effective_from.isoformat()}); "
-        f"material and manufacturing {fmt(lvc.material_manufacturing)} {'>=' if mm_ok else '<'} minimum {fmt(req.mm_min)}"
+        f"material and manufacturing {fmt(lvc.material_manufacturing)} {'>=' if mm_ok else '<'} "
+        f"minimum {fmt(req.mm_min)}"
     )
     if capped:
         detail += "; " + "; ".join(capped)
-    return TestResult(
-        name="lvc", passed=ok, value=fmt(total), required=required, detail=detail + f" ({req.source})"
-    )
+    return TestResult(name="lvc", passed=ok, value=fmt(total), required=required, detail=detail + f" ({req.source})")

@@ -28,14 +28,10 @@ class Line:
     fails_tariff_shift: bool
 
 
-def _rvc_set(
-    lines: Sequence[Line], need: Fraction, exclude: frozenset[str] = frozenset()
-) -> list[Line] | None:
+def _rvc_set(lines: Sequence[Line], need: Fraction, exclude: frozenset[str] = frozenset()) -> list[Line] | None:
     if need <= 0:
         return []
-    pool = sorted(
-        (ln for ln in lines if ln.id not in exclude and ln.vnm > 0), key=lambda ln: (-ln.vnm, ln.id)
-    )
+    pool = sorted((ln for ln in lines if ln.id not in exclude and ln.vnm > 0), key=lambda ln: (-ln.vnm, ln.id))
     for i, total in enumerate(accumulate(Fraction(ln.vnm) for ln in pool)):
         if total >= need:
             return pool[: i + 1]

@@ -36,14 +36,10 @@ def _issues_and_request(
         mid = str(m.get("id"))
         kind: str | None = None
         detail = ""
-        until = cert.valid_until.isoformat() if cert and cert.valid_until else None
+        until = str(cert.valid_until) if cert and cert.valid_until else None
         if cert is None:
             kind = "missing"
-            detail = (
-                f"no certification on record for evidence {evidence!r}"
-                if evidence
-                else "no certification cited"
-            )
+            detail = f"no certification on record for evidence {evidence!r}" if evidence else "no certification cited"
         elif cert.status == "revoked":
             kind, detail = "revoked", f"certification {cert.id} was revoked"
         elif cert.status == "expired" or (cert.valid_until is not None and cert.valid_until < on):
@@ -51,9 +47,7 @@ def _issues_and_request(
         elif cert.status == "pending":
             kind, detail = "pending", f"certification {cert.id} is pending"
         elif cert.valid_until is not None and cert.valid_until <= horizon:
-            issues.append(
-                (supplier, mid, cert.id, "expiring", f"certification {cert.id} expires on {until}", until)
-            )
+            issues.append((supplier, mid, cert.id, "expiring", f"certification {cert.id} expires on {until}", until))
             continue
         if kind is None:
             continue

@@ -49,8 +49,7 @@ def _rows(report: ComplianceReport) -> list[tuple[str, str, str, str, str, str]]
         ("summary", "rules_version", "", report.rules_version, "", f"input_sha256 {a.get('input_sha256')}"),
     ]
     rows += [
-        ("test", t["name"], _b(t["passed"]), t["value"] or "", t["required"] or "", t["detail"])
-        for t in a["tests"]
+        ("test", t["name"], _b(t["passed"]), t["value"] or "", t["required"] or "", t["detail"]) for t in a["tests"]
     ]
     for cp in a.get("core_parts") or []:
         rows.append(
@@ -65,9 +64,7 @@ def _rows(report: ComplianceReport) -> list[tuple[str, str, str, str, str, str]]
         )
     for s in report.supplier_issues:
         detail = f"{s.detail}; vehicles {s.vehicles}"
-        rows.append(
-            ("supplier", s.supplier, "", s.issue, s.certification or "", f"material {s.material}: {detail}")
-        )
+        rows.append(("supplier", s.supplier, "", s.issue, s.certification or "", f"material {s.material}: {detail}"))
     for mid in a.get("missing_evidence", []):
         rows.append(("missing_evidence", mid, "", "", "", "counted as non-originating"))
     w = a.get("what_if")
@@ -137,7 +134,8 @@ def report_to_pdf(report: ComplianceReport) -> bytes:
                 f"{verdict} as originating. RVC {display_pct(a.get('rvc'))} % ({a.get('method')}) against "
                 f"{a.get('threshold')} % (percentages shown truncated to 2 decimals; JSON and CSV are unrounded). "
                 f"Generated {report.generated_on}; rules {report.rules_version}; "
-                f"core-part roll-up policy {a['policy'].get('core_part_rollup')}; input {a.get('input_sha256', '')[:16]}."
+                f"core-part roll-up policy {a['policy'].get('core_part_rollup')}; "
+                f"input {a.get('input_sha256', '')[:16]}."
             ),
             body,
         ),

@@ -60,8 +60,7 @@ def _scope(raw: Any) -> None:
             )
         if end >= _add_months(start, BLANKET_MONTHS):
             raise ValidationError(
-                f"blanket period {start.isoformat()}..{end.isoformat()} is longer than "
-                f"{BLANKET_MONTHS} months",
+                f"blanket period {start.isoformat()}..{end.isoformat()} is longer than {BLANKET_MONTHS} months",
                 field="scope.to",
                 value=end.isoformat(),
             )
@@ -153,8 +152,7 @@ class CertificationTransactions:
         ptype = await part_type_must_exist(tx, body["part_type"])
         if ptype["producer_msp"] != tx.msp:
             raise Forbidden(
-                f"{tx.msp} may not certify part type {ptype['id']}: "
-                f"it is produced by {ptype['producer_msp']}",
+                f"{tx.msp} may not certify part type {ptype['id']}: it is produced by {ptype['producer_msp']}",
                 field="part_type",
                 value=ptype["id"],
             )
@@ -208,9 +206,7 @@ class CertificationTransactions:
         tx = Tx(ctx)
         tx.require("revoke certifications", Role.CERTIFIER, Role.ADMIN)
         if not reason.strip() or len(reason) > 512:
-            raise ValidationError(
-                f"revocation reason {reason[:40]!r} must be 1-512 characters", field="reason"
-            )
+            raise ValidationError(f"revocation reason {reason[:40]!r} must be 1-512 characters", field="reason")
         doc = await _cert(tx, cert_id)
         if doc["issuer_msp"] != tx.msp:
             raise Forbidden(

@@ -25,7 +25,7 @@ from chaincode.state import PART, SHIPMENT, Tx, answer
 from chaincode.validate import Fields, check_ident, check_uri, parse_object
 from ledger.errors import Conflict, Forbidden, NotFound, ValidationError
 
-OPEN, RECEIVED = "open", "received"
+OPEN, RECEIVED, CANCELLED = "open", "received", "cancelled"
 _SHOWN = 5
 
 
@@ -37,14 +37,12 @@ def _listing(uids: list[str]) -> str:
 async def _shipment(tx: Tx, from_msp: str, shipment_id: str) -> dict[str, Any]:
     doc = await tx.get(tx.key(SHIPMENT, from_msp, shipment_id))
     if doc is None:
-        raise NotFound(
-            f"shipment {shipment_id} from {from_msp} does not exist", field="shipment_id", value=shipment_id
-        )
+        raise NotFound(f"shipment {shipment_id} from {from_msp} does not exist", field="shipment_id", value=shipment_id)
     return doc
 
 
 class CustodyTransactions:
-    """Ship, Receive, GetShipment."""
+    """Ship, Receive, CancelShipment, GetShipment."""
 
     @submit
     async def Ship(self, ctx: TransactionContextInterface, shipment_json: str) -> str:
@@ -73,12 +71,8 @@ class CustodyTransactions:
             part = await part_must_exist(tx, check_uri(uid, "shipment uids item", "uids"))
             require_custody(part, tx.msp, "ship")
             if part["status"] != ACTIVE:
-                detail = (
-                    f" in {part['parent']}" if part.get("parent") and part["status"] == "consumed" else ""
-                )
-                raise Conflict(
-                    f"part {uid} is {part['status']}{detail} and cannot be shipped", field="uids", value=uid
-                )
+                detail = f" in {part['parent']}" if part.get("parent") and part["status"] == "consumed" else ""
+                raise Conflict(f"part {uid} is {part['status']}{detail} and cannot be shipped", field="uids", value=uid)
             parts.append(part)
         ref = {"from_msp": tx.msp, "shipment_id": shipment_id, "to_msp": to_msp}
         for part in parts:
@@ -123,6 +117,12 @@ class CustodyTransactions:
                 field="shipment_id",
                 value=shipment_id,
             )
+        if shipment["status"] == CANCELLED:
+            raise Conflict(
+                f"shipment {shipment_id} from {from_msp} was cancelled at {shipment['cancelled']['at']}",
+                field="shipment_id",
+                value=shipment_id,
+            )
         if shipment["status"] != OPEN:
             raise Conflict(
                 f"shipment {shipment_id} from {from_msp} was already received at {shipment['received_at']}",
@@ -155,6 +155,32 @@ class CustodyTransactions:
         }
         await tx.put(tx.key(SHIPMENT, from_msp, shipment_id), doc)
         tx.emit("ShipmentReceived", {"from_msp": from_msp, "to_msp": tx.msp, "shipment_id": shipment_id})
+        return answer(doc)
+
+    @submit
+    async def CancelShipment(self, ctx: TransactionContextInterface, shipment_id: str, reason: str) -> str:
+        """The sender withdraws a shipment not yet received (wrong destination, truck never left)."""
+        tx = Tx(ctx)
+        tx.require("cancel shipments", *PRODUCERS)
+        if not reason.strip() or len(reason) > 512:
+            raise ValidationError(f"cancellation reason {reason[:40]!r} must be 1-512 characters", field="reason")
+        shipment = await _shipment(tx, tx.msp, check_ident(shipment_id, "shipment id", "shipment_id"))
+        if shipment["status"] != OPEN:
+            raise Conflict(
+                f"shipment {shipment_id} from {tx.msp} is {shipment['status']} and cannot be cancelled",
+                field="shipment_id",
+                value=shipment_id,
+            )
+        for uid in shipment["uids"]:
+            part = await part_must_exist(tx, uid)
+            await tx.put(tx.key(PART, uid), {**part, "status": ACTIVE, "shipment": None, "updated_at": tx.now_iso})
+        doc = {
+            **shipment,
+            "status": CANCELLED,
+            "cancelled": {"at": tx.now_iso, "by": tx.caller.common_name, "reason": reason},
+        }
+        await tx.put(tx.key(SHIPMENT, tx.msp, shipment_id), doc)
+        tx.emit("ShipmentCancelled", {"from_msp": tx.msp, "to_msp": shipment["to_msp"], "shipment_id": shipment_id})
         return answer(doc)
 
     @evaluate

@@ -45,9 +45,7 @@ async def caller_station(tx: Tx) -> dict[str, Any] | None:
         )
     doc = await tx.get(tx.key(STATION, tx.msp, station_id))
     if doc is None:
-        raise NotFound(
-            f"station {station_id} of {tx.msp} is not registered", value=station_id, field="station_id"
-        )
+        raise NotFound(f"station {station_id} of {tx.msp} is not registered", value=station_id, field="station_id")
     return doc
 
 
@@ -93,8 +91,7 @@ class _Commissioner:
             raise ValidationError(f"{what} is missing required field 'site_id'", field="site_id")
         if produced > tx.now.date() + dt.timedelta(days=1):
             raise ValidationError(
-                f"{what} production_date {produced.isoformat()} is after "
-                f"the transaction date {tx.now.date()}",
+                f"{what} production_date {produced.isoformat()} is after the transaction date {tx.now.date()}",
                 field="production_date",
                 value=produced.isoformat(),
             )
@@ -103,8 +100,7 @@ class _Commissioner:
             ptype = self.types[type_id] = await part_type_must_exist(tx, type_id)
         if ptype["producer_msp"] != tx.msp:
             raise Forbidden(
-                f"{tx.msp} may not commission parts of part type {type_id}: "
-                f"it is produced by {ptype['producer_msp']}",
+                f"{tx.msp} may not commission parts of part type {type_id}: it is produced by {ptype['producer_msp']}",
                 field="part_type",
                 value=type_id,
             )
@@ -115,9 +111,7 @@ class _Commissioner:
         existing = None if uid in self.uids else await tx.get(key)
         if uid in self.uids or existing is not None:
             by = existing["producer_msp"] if existing else tx.msp
-            raise Conflict(
-                f"part {uid} was already commissioned by {by}: clone suspected", field="uid", value=uid
-            )
+            raise Conflict(f"part {uid} was already commissioned by {by}: clone suspected", field="uid", value=uid)
         self.uids.add(uid)
         doc = {
             "doc_type": "part",
@@ -215,8 +209,7 @@ class PartTransactions:
             require_custody(child, tx.msp, "assemble")
             if uid in ancestors:
                 raise Conflict(
-                    f"part {uid} already contains {parent_uid}; "
-                    f"assembling it into {parent_uid} would make a cycle",
+                    f"part {uid} already contains {parent_uid}; assembling it into {parent_uid} would make a cycle",
                     field="child_uids",
                     value=uid,
                 )
@@ -254,9 +247,7 @@ class PartTransactions:
                 tx.key(PART, child["uid"]),
                 {**child, "status": CONSUMED, "parent": parent_uid, "updated_at": tx.now_iso},
             )
-        tx.emit(
-            "PartsAssembled", {"parent_uid": parent_uid, "children": len(children), "event_hash": event_hash}
-        )
+        tx.emit("PartsAssembled", {"parent_uid": parent_uid, "children": len(children), "event_hash": event_hash})
         return answer({**doc, "duplicate": False})
 
     @submit
@@ -265,9 +256,7 @@ class PartTransactions:
         tx = Tx(ctx)
         tx.require("decommission parts", *PRODUCERS)
         if not reason.strip() or len(reason) > 512:
-            raise ValidationError(
-                f"decommission reason {reason[:40]!r} must be 1-512 characters", field="reason"
-            )
+            raise ValidationError(f"decommission reason {reason[:40]!r} must be 1-512 characters", field="reason")
         part = await part_must_exist(tx, uid)
         require_custody(part, tx.msp, "decommission")
         if part["status"] in (IN_TRANSIT, DECOMMISSIONED):
@@ -301,9 +290,7 @@ class PartTransactions:
             for v in versions
             if v["value"] is not None
         ]
-        scans = sorted(
-            (d for _, d in await tx.entries(SCAN, uid)), key=lambda d: (d["event_time"], d["event_hash"])
-        )
+        scans = sorted((d for _, d in await tx.entries(SCAN, uid)), key=lambda d: (d["event_time"], d["event_hash"]))
         return answer(
             {
                 "part": part,

@@ -55,7 +55,7 @@ def _category(f: Fields) -> tuple[str, str | None]:
 
 
 class PartTypeTransactions:
-    """RegisterPartType, GetPartType, ListPartTypes."""
+    """RegisterPartType, GetPartType, GetPartTypeByGtin, ListPartTypes."""
 
     @submit
     async def RegisterPartType(self, ctx: TransactionContextInterface, part_type_json: str) -> str:
@@ -91,9 +91,7 @@ class PartTypeTransactions:
         key = tx.key(PART_TYPE, type_id)
         old = await tx.get(key)
         if old is not None and old["producer_msp"] != tx.msp:
-            raise Conflict(
-                f"part type {type_id} is registered by {old['producer_msp']}", field="id", value=type_id
-            )
+            raise Conflict(f"part type {type_id} is registered by {old['producer_msp']}", field="id", value=type_id)
         gtin = doc["gtin"]
         if gtin is not None:
             prefixes = org["gs1_prefixes"]
@@ -116,9 +114,7 @@ class PartTypeTransactions:
         doc["registered_at"] = old["registered_at"] if old else tx.now_iso
         doc["updated_at"] = tx.now_iso
         await tx.put(key, doc)
-        tx.emit(
-            "PartTypeRegistered", {"part_type": type_id, "producer_msp": tx.msp, "updated": old is not None}
-        )
+        tx.emit("PartTypeRegistered", {"part_type": type_id, "producer_msp": tx.msp, "updated": old is not None})
         return answer(doc)
 
     @evaluate
@@ -127,6 +123,17 @@ class PartTypeTransactions:
         tx = Tx(ctx)
         tx.require("read part types")
         return answer(await part_type_must_exist(tx, part_type_id))
+
+    @evaluate
+    async def GetPartTypeByGtin(self, ctx: TransactionContextInterface, gtin: str) -> str:
+        """The part type a scanned GTIN (8, 12, 13 or 14 digits) identifies."""
+        tx = Tx(ctx)
+        tx.require("read part types")
+        gtin14 = normalize_gtin(gtin)
+        entry = await tx.get(tx.key(GTIN, gtin14))
+        if entry is None:
+            raise NotFound(f"no part type is registered for GTIN {gtin14}", field="gtin", value=gtin14)
+        return answer(await part_type_must_exist(tx, entry["part_type"]))
 
     @evaluate
     async def ListPartTypes(self, ctx: TransactionContextInterface) -> str:

@@ -45,9 +45,7 @@ def _prefixes(fields: Fields) -> list[str]:
     for a in ordered:
         for b in ordered:
             if a != b and b.startswith(a):
-                raise ValidationError(
-                    f"GS1 company prefixes {a} and {b} overlap", field="gs1_prefixes", value=b
-                )
+                raise ValidationError(f"GS1 company prefixes {a} and {b} overlap", field="gs1_prefixes", value=b)
     return ordered
 
 
@@ -65,9 +63,7 @@ async def org_must_exist(tx: Tx, msp_id: str) -> dict:
     """The org record of ``msp_id``; NotFound telling the caller to register it first."""
     doc = await tx.get(tx.key(ORG, msp_id))
     if doc is None:
-        raise NotFound(
-            f"organization {msp_id} is not registered (RegisterOrg first)", value=msp_id, field="msp_id"
-        )
+        raise NotFound(f"organization {msp_id} is not registered (RegisterOrg first)", value=msp_id, field="msp_id")
     return doc
 
 
@@ -84,8 +80,7 @@ async def _claim_prefix(tx: Tx, prefix: str) -> None:
         shorter = await tx.get(tx.key(GS1_PREFIX, prefix[:n]))
         if shorter is not None and shorter["msp_id"] != tx.msp:
             raise Conflict(
-                f"GS1 company prefix {prefix} lies inside prefix {prefix[:n]} "
-                f"registered to {shorter['msp_id']}",
+                f"GS1 company prefix {prefix} lies inside prefix {prefix[:n]} registered to {shorter['msp_id']}",
                 field="gs1_prefixes",
                 value=prefix,
             )
@@ -125,9 +120,7 @@ class RegistryTransactions:
         for prefix in doc["gs1_prefixes"]:
             if prefix not in old_prefixes:
                 await _claim_prefix(tx, prefix)
-                await tx.put(
-                    tx.key(GS1_PREFIX, prefix), {"doc_type": "gs1prefix", "prefix": prefix, "msp_id": msp_id}
-                )
+                await tx.put(tx.key(GS1_PREFIX, prefix), {"doc_type": "gs1prefix", "prefix": prefix, "msp_id": msp_id})
         for prefix in old_prefixes - set(doc["gs1_prefixes"]):
             await tx.delete(tx.key(GS1_PREFIX, prefix))
         doc["registered_at"] = old["registered_at"] if old else tx.now_iso

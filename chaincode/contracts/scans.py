@@ -92,12 +92,8 @@ class _Recorder:
             "station_id": station_id,
             "site_id": station["site_id"],
             "read_point": station["read_point"],
-            "biz_step": cbv.compact(cbv.BIZ_STEP, cbv.biz_step(step))
-            if step
-            else station["default_biz_step"],
-            "disposition": cbv.compact(cbv.DISPOSITION, cbv.disposition(disposition))
-            if disposition
-            else None,
+            "biz_step": cbv.compact(cbv.BIZ_STEP, cbv.biz_step(step)) if step else station["default_biz_step"],
+            "disposition": cbv.compact(cbv.DISPOSITION, cbv.disposition(disposition)) if disposition else None,
             "event_time": when,
             "recorded_at": tx.now_iso,
             "tx_id": tx.tx_id,
@@ -143,9 +139,7 @@ async def _recorder(tx: Tx) -> _Recorder:
     tx.require("record scans", Role.STATION)
     station = await caller_station(tx)
     assert station is not None  # the role check above guarantees a station caller
-    site = await tx.must_get(
-        tx.key(SITE, tx.msp, station["site_id"]), f"site {station['site_id']} of {tx.msp}"
-    )
+    site = await tx.must_get(tx.key(SITE, tx.msp, station["site_id"]), f"site {station['site_id']} of {tx.msp}")
     return _Recorder(tx, station, site)
 
 
@@ -158,9 +152,7 @@ class ScanTransactions:
         tx = Tx(ctx)
         rec = await _recorder(tx)
         doc = await rec.one(parse_object(scan_json, "scan"), "scan")
-        tx.emit(
-            "ScansRecorded", {"station_id": rec.station["station_id"], "new": rec.new, "flagged": rec.flagged}
-        )
+        tx.emit("ScansRecorded", {"station_id": rec.station["station_id"], "new": rec.new, "flagged": rec.flagged})
         return answer(doc)
 
     @submit
@@ -170,7 +162,5 @@ class ScanTransactions:
         rec = await _recorder(tx)
         items = parse_list(scans_json, "scans", max_items=MAX_BATCH)
         docs = [await rec.one(item, f"scans[{i}]") for i, item in enumerate(items)]
-        tx.emit(
-            "ScansRecorded", {"station_id": rec.station["station_id"], "new": rec.new, "flagged": rec.flagged}
-        )
+        tx.emit("ScansRecorded", {"station_id": rec.station["station_id"], "new": rec.new, "flagged": rec.flagged})
         return answer(docs)

@@ -14,14 +14,17 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ledger.errors import Conflict, NotFound, ValidationError
+from ledger.errors import Conflict, LedgerError, NotFound, ValidationError
 from ledger.identity.attrs import ATTRS_OID, attrs_extension_value
+from ledger.identity.signing import P256_ORDER
 
 CA_VALIDITY = dt.timedelta(days=3650)
 #: Backdating absorbs clock skew between the machine that issues and the peers that validate.
@@ -107,7 +110,7 @@ class CertificateAuthority:
         key = new_key()
         name = _name(common_name, org_name, country)
         ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
-        cert = (
+        builder = (
             x509.CertificateBuilder()
             .subject_name(name)
             .issuer_name(name)
@@ -135,9 +138,8 @@ class CertificateAuthority:
                 critical=False,
             )
             .add_extension(ski, critical=False)
-            .sign(key, hashes.SHA256())
         )
-        return cls(cert, key)
+        return cls(_sign_low_s(builder, key), key)
 
     @classmethod
     def load(cls, cert_path: Path, key_path: Path) -> CertificateAuthority:
@@ -219,7 +221,7 @@ class CertificateAuthority:
             builder = builder.add_extension(
                 x509.UnrecognizedExtension(ATTRS_OID, attrs_extension_value(attrs)), critical=False
             )
-        return Issued(builder.sign(self.key, hashes.SHA256()), key)
+        return Issued(_sign_low_s(builder, self.key), key)
 
     def crl(self, revoked: Sequence[tuple[int, dt.datetime]], *, number: int, now: dt.datetime | None = None) -> bytes:
         """A signed X.509 CRL (PEM) listing ``(serial, revocation time)`` pairs, as Fabric reads ``msp/crls``.
@@ -240,7 +242,24 @@ class CertificateAuthority:
             builder = builder.add_revoked_certificate(
                 x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
             )
-        return builder.sign(self.key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+        return _sign_low_s(builder, self.key).public_bytes(serialization.Encoding.PEM)
+
+
+def _sign_low_s(
+    builder: x509.CertificateBuilder | x509.CertificateRevocationListBuilder, key: ec.EllipticCurvePrivateKey
+) -> Any:
+    """Sign until the ECDSA signature is low-S, as Fabric's own CAs (BCCSP) always produce.
+
+    Fabric normalizes certificate signatures to low-S when it computes identities; a high-S certificate
+    signature would make the same certificate look different to a Fabric peer. ECDSA signatures are
+    randomized, so each attempt is low-S with probability 1/2.
+    """
+    for _ in range(128):
+        signed = builder.sign(key, hashes.SHA256())
+        _, s = decode_dss_signature(signed.signature)
+        if s <= P256_ORDER >> 1:
+            return signed
+    raise LedgerError("no low-S certificate signature in 128 attempts")  # probability 2**-128
 
 
 def _san(host: str) -> x509.GeneralName:

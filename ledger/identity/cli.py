@@ -13,6 +13,7 @@ import typer
 
 from ledger.cli_support import cli_errors, print_json
 from ledger.identity.config import load_config
+from ledger.identity.export import export_org
 from ledger.identity.msp import add_member, init_network, revoke_member
 from ledger.identity.network import Member, Network, load_network
 
@@ -165,6 +166,22 @@ def revoke_member_cmd(
         print_json(member_dict(member))
     else:
         typer.echo(f"revoked {member.msp_id}/{member.name} at {member.revoked_at}")
+
+
+@network_app.command("export-org")
+@cli_errors
+def export_org_cmd(
+    home: HomeOpt,
+    org: Annotated[str, typer.Option("--org", help="MSP id of the org whose keys go along.")],
+    out: Annotated[Path, typer.Option("--out", help="New, empty home directory for that org's node.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a home for one org's node: the whole network's certificates, but only that org's private keys."""
+    network = export_org(home, org, out)
+    if as_json:
+        print_json({"home": str(network.home), "org": org, "members": [m.name for m in network.members(org)]})
+    else:
+        typer.echo(f"exported {org} to {network.home} (private keys of {org} only)")
 
 
 def main() -> None:

@@ -60,8 +60,8 @@ class Address(_Model):
 
     street: str = Field(min_length=1)
     city: str = Field(min_length=1)
-    region: str = ""
-    postal_code: str = ""
+    region: str | None = None
+    postal_code: str | None = None
 
     def one_line(self) -> str:
         """``street, city, region postal_code`` for tables and documents."""

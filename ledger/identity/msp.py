@@ -43,6 +43,8 @@ NODE_OUS = """NodeOUs:
     OrganizationalUnitIdentifier: orderer
 """
 
+#: Files of a ledger home: a ledger created for other CAs must not be adopted by a new network.
+LEDGER_FILES = ("ledger.db", "readmodel.db")
 #: Fabric NodeOU of each role: admins are ``admin``, everyone else who signs transactions is a ``client``.
 NODE_OU = {Role.ADMIN: "admin", Role.PEER: "peer"}
 
@@ -146,17 +148,29 @@ def _init_orderer(home: Path, orderer: OrdererOrg) -> None:
     _signing_msp(layout.user_dir(home, orderer.msp_id, "admin") / "msp", ca, tlsca.cert_pem, admin)
 
 
+def _check_empty_home(home: Path) -> None:
+    """Refuse any home that already holds identities, a ledger, or a hand-written network.yaml."""
+    network_yaml = layout.network_file(home)
+    if network_yaml.exists() and (home / "orgs").exists():
+        raise Conflict(f"{home} already holds a network ({network_yaml}); choose another --home", value=str(home))
+    if network_yaml.exists():
+        raise Conflict(
+            f"{network_yaml} exists but {home} holds no identities; keep the configuration outside the home "
+            "(init writes its normalized copy there)",
+            value=str(home),
+        )
+    for leftover in ("orgs", *LEDGER_FILES):
+        if (home / leftover).exists():
+            raise Conflict(
+                f"{home / leftover} already exists in {home}; remove it or choose another --home", value=str(home)
+            )
+
+
 def init_network(home: Path, config: NetworkConfig) -> Network:
     """Create every CA and identity of ``config`` under ``home``; Conflict when it already has a network."""
     home = Path(home)
     with _locked(home):
-        if layout.network_file(home).exists():
-            raise Conflict(
-                f"{home} already holds a network ({layout.network_file(home)}); choose another --home",
-                value=str(home),
-            )
-        if (home / "orgs").exists():
-            raise Conflict(f"{home / 'orgs'} already exists; remove it or choose another --home", value=str(home))
+        _check_empty_home(home)
         staging = Path(tempfile.mkdtemp(prefix=".init-", dir=home))
         try:
             if config.orderer:

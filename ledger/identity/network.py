@@ -15,7 +15,7 @@ from pathlib import Path
 from cryptography import x509
 from fabric_protos.msp import identities_pb2
 
-from ledger.errors import NotFound
+from ledger.errors import NotFound, ValidationError
 from ledger.identity import layout
 from ledger.identity.attrs import CertIdentity, Role, identity_from_cert
 from ledger.identity.config import Address, NetworkConfig, OrdererOrg, Org, Site, Tier, load_config
@@ -52,8 +52,19 @@ class Identity:
 
     @cached_property
     def signer(self) -> Signer:
-        """The private key, loaded on first use (NotFound when this home does not hold it)."""
-        return Signer.from_file(self.key_path)
+        """The private key, loaded on first use (NotFound when this home does not hold it).
+
+        A key that does not match the certificate is refused here, once, rather than producing signatures that
+        every validator rejects later.
+        """
+        signer = Signer.from_file(self.key_path)
+        cert_key = x509.load_pem_x509_certificate(self.cert_pem).public_key()
+        if signer.public_key.public_numbers() != getattr(cert_key, "public_numbers", lambda: None)():
+            raise ValidationError(
+                f"private key {self.key_path} does not match the certificate of {self.msp_id}/{self.name}",
+                value=str(self.key_path),
+            )
+        return signer
 
     @property
     def identity(self) -> CertIdentity:
@@ -321,6 +332,18 @@ def _orderer(home: Path, orderer: OrdererOrg) -> OrdererInfo:
     )
 
 
+def _check_cert_matches(msp_id: str, name: str, role: Role, station: str | None, cert: bytes) -> None:
+    """The certificate is the truth the chaincode acts on; network.yaml must not say otherwise."""
+    ident = identity_from_cert(msp_id, cert)
+    if (ident.role, ident.station, ident.common_name) != (role, station, name):
+        raise ValidationError(
+            f"member {msp_id}/{name}: network.yaml says role {role.value}, station {station}, but its certificate "
+            f"says {ident.common_name} with role {ident.role.value}, station {ident.station}",
+            field="members",
+            value=name,
+        )
+
+
 def network_from_config(home: Path, config: NetworkConfig) -> Network:
     """Build the view of ``home`` for an already validated configuration."""
     orgs = tuple(_org_info(home, o) for o in config.orgs)
@@ -330,6 +353,7 @@ def network_from_config(home: Path, config: NetworkConfig) -> Network:
         for m in org.members:
             msp = layout.user_dir(home, org.msp_id, m.name) / "msp"
             cert = _read(layout.signcert(msp), f"certificate of member {m.name} of {org.msp_id}")
+            _check_cert_matches(org.msp_id, m.name, m.role, m.station, cert)
             when = revoked.get(x509.load_pem_x509_certificate(cert).serial_number) if revoked else None
             members.append(Member(org.msp_id, m.name, m.role, cert, msp, m.station, m.site, when))
     return Network(

@@ -15,6 +15,8 @@ from typing import Any
 from ledger.readmodel.builder import ReadModel
 
 _JSON_COLUMNS = {
+    "anomalies",
+    "anomaly_details",
     "flags",
     "details",
     "flag_details",
@@ -180,7 +182,8 @@ class Queries:
         """Scans recorded with anomaly flags (suspected clones, reads outside custody, ...), newest first."""
         if not _has(self.model, "anomaly"):
             return []
-        where, params = ("flags LIKE ?", [f'%"{flag}"%']) if flag else ("", [])
+        column = "anomalies" if "anomalies" in self.db["anomaly"].columns_dict else "flags"
+        where, params = (f"{column} LIKE ?", [f'%"{flag}"%']) if flag else ("", [])
         rows = self.db["anomaly"].rows_where(where or None, params, order_by="event_time DESC", limit=limit)
         return [_decode(r) for r in rows]
 

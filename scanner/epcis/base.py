@@ -21,12 +21,12 @@ from scanner.epcis.fields import (
     BizTransaction,
     PersistentDisposition,
     SourceDest,
-    as_tuple,
     biz_transactions,
     extension_key,
     json_copy,
     location,
     source_dest_list,
+    typed_tuple,
     uri_list,
     used_prefixes,
     want_list,
@@ -85,6 +85,10 @@ class EPCISEvent:
         )
         if isinstance(self.record_time, str):
             put(self, "record_time", parse_timestamp(self.record_time, field="recordTime"))
+        if self.record_time is not None and (
+            not isinstance(self.record_time, datetime) or self.record_time.tzinfo is None
+        ):
+            raise ValidationError(f"recordTime {self.record_time!r} needs a UTC offset", field="recordTime")
         if self.event_id is not None:
             want_uri(self.event_id, "eventID")
         for name, vocab in (("biz_step", cbv.BIZ_STEP), ("disposition", cbv.DISPOSITION)):
@@ -94,8 +98,21 @@ class EPCISEvent:
         for name, label in (("read_point", "readPoint.id"), ("biz_location", "bizLocation.id")):
             if getattr(self, name) is not None:
                 want_uri(getattr(self, name), label)
-        for name in ("certification_info", "biz_transactions", "sources", "destinations", "sensor_elements"):
-            put(self, name, as_tuple(getattr(self, name), name))
+        for name, label, kind in (
+            ("certification_info", "certificationInfo", str),
+            ("biz_transactions", "bizTransactionList", BizTransaction),
+            ("sources", "sourceList", SourceDest),
+            ("destinations", "destinationList", SourceDest),
+            ("sensor_elements", "sensorElementList", Mapping),
+        ):
+            put(self, name, typed_tuple(getattr(self, name), label, kind))
+        if self.persistent_disposition is not None and not isinstance(
+            self.persistent_disposition, PersistentDisposition
+        ):
+            raise ValidationError(
+                f"persistentDisposition must be a PersistentDisposition, got {self.persistent_disposition!r}",
+                field="persistentDisposition",
+            )
         for i, uri in enumerate(self.certification_info):
             want_uri(uri, f"certificationInfo[{i}]")
         namespaces = {want_str(k, "@context"): want_uri(v, f"@context.{k}") for k, v in self.namespaces.items()}

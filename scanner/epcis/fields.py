@@ -57,9 +57,24 @@ def want_object(value: Any, field: str) -> Mapping[str, Any]:
 
 def as_tuple(value: Any, field: str) -> tuple[Any, ...]:
     """A list-like constructor argument as a tuple; a lone string is refused (it would split into characters)."""
+    if value.__class__ is tuple:
+        return value
+    if value.__class__ is list:
+        return tuple(value)
     if isinstance(value, str | bytes | Mapping) or not hasattr(value, "__iter__"):
         raise ValidationError(f"{field} must be a list, got {value!r}", value=repr(value), field=field)
     return tuple(value)
+
+
+def typed_tuple(value: Any, field: str, kind: type) -> tuple[Any, ...]:
+    """:func:`as_tuple`, refusing elements that are not ``kind`` (a dict where a QuantityElement belongs...)."""
+    items = as_tuple(value, field)
+    for i, item in enumerate(items):
+        if not isinstance(item, kind):
+            raise ValidationError(
+                f"{field}[{i}] must be a {kind.__name__}, got {item!r}", value=repr(item), field=field
+            )
+    return items
 
 
 def uri_list(value: Any, field: str) -> tuple[str, ...]:
@@ -141,6 +156,11 @@ class BizTransaction:
     value: str
     type: str | None = None
 
+    def __post_init__(self) -> None:
+        want_uri(self.value, "bizTransaction")
+        if self.type is not None:
+            object.__setattr__(self, "type", cbv.normalize(cbv.BIZ_TRANSACTION_TYPE, self.type))
+
     def to_jsonld(self) -> dict[str, Any]:
         """Type first: that is the order the event hash expects (see docs/epcis.md)."""
         out: dict[str, Any] = {}
@@ -176,6 +196,10 @@ class SourceDest:
     type: str
     value: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "type", cbv.normalize(cbv.SOURCE_DEST_TYPE, self.type))
+        want_uri(self.value, "sourceList.source")
+
     def to_jsonld(self, member: str) -> dict[str, Any]:
         """``member`` is ``source`` or ``destination``."""
         return {"type": cbv.compact(cbv.SOURCE_DEST_TYPE, self.type), member: self.value}
@@ -206,6 +230,13 @@ class PersistentDisposition:
 
     set: tuple[str, ...] = ()
     unset: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for part in ("set", "unset"):
+            field = f"persistentDisposition.{part}"
+            values = typed_tuple(getattr(self, part), field, str)
+            normal = tuple(cbv.normalize(cbv.DISPOSITION, v, field=f"{field}[{i}]") for i, v in enumerate(values))
+            object.__setattr__(self, part, normal)
 
     def to_jsonld(self) -> dict[str, Any]:
         """Bare CBV words where they exist."""

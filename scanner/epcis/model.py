@@ -21,7 +21,7 @@ from scanner.epcis.base import (
     read_action,
     read_members,
 )
-from scanner.epcis.fields import QuantityElement, as_tuple, quantity_list, uri_list, want_uri
+from scanner.epcis.fields import QuantityElement, quantity_list, typed_tuple, uri_list, want_uri
 
 __all__ = [
     "ACTIONS",
@@ -58,8 +58,8 @@ class ObjectEvent(EPCISEvent):
 
     def _check(self) -> None:
         read_action(self.action, "action")
-        object.__setattr__(self, "epc_list", as_tuple(self.epc_list, "epcList"))
-        object.__setattr__(self, "quantity_list", as_tuple(self.quantity_list, "quantityList"))
+        object.__setattr__(self, "epc_list", typed_tuple(self.epc_list, "epcList", str))
+        object.__setattr__(self, "quantity_list", typed_tuple(self.quantity_list, "quantityList", QuantityElement))
         for i, epc in enumerate(self.epc_list):
             want_uri(epc, f"epcList[{i}]")
         if not self.epc_list and not self.quantity_list and not self.sensor_elements:
@@ -101,8 +101,10 @@ class AggregationEvent(EPCISEvent):
 
     def _check(self) -> None:
         read_action(self.action, "action")
-        object.__setattr__(self, "child_epcs", as_tuple(self.child_epcs, "childEPCs"))
-        object.__setattr__(self, "child_quantity_list", as_tuple(self.child_quantity_list, "childQuantityList"))
+        object.__setattr__(self, "child_epcs", typed_tuple(self.child_epcs, "childEPCs", str))
+        object.__setattr__(
+            self, "child_quantity_list", typed_tuple(self.child_quantity_list, "childQuantityList", QuantityElement)
+        )
         if self.parent_id is not None:
             want_uri(self.parent_id, "parentID")
         elif self.action in ("ADD", "DELETE"):
@@ -151,7 +153,8 @@ class TransformationEvent(EPCISEvent):
 
     def _check(self) -> None:
         for name in ("input_epc_list", "input_quantity_list", "output_epc_list", "output_quantity_list"):
-            object.__setattr__(self, name, as_tuple(getattr(self, name), name))
+            kind = QuantityElement if "quantity" in name else str
+            object.__setattr__(self, name, typed_tuple(getattr(self, name), _LABELS[name], kind))
         for label, epcs in (("inputEPCList", self.input_epc_list), ("outputEPCList", self.output_epc_list)):
             for i, epc in enumerate(epcs):
                 want_uri(epc, f"{label}[{i}]")
@@ -182,6 +185,13 @@ class TransformationEvent(EPCISEvent):
             out["transformationID"] = self.transformation_id
         return out
 
+
+_LABELS = {
+    "input_epc_list": "inputEPCList",
+    "input_quantity_list": "inputQuantityList",
+    "output_epc_list": "outputEPCList",
+    "output_quantity_list": "outputQuantityList",
+}
 
 EVENT_TYPES: dict[str, type[EPCISEvent]] = {c.TYPE: c for c in (ObjectEvent, AggregationEvent, TransformationEvent)}
 

@@ -236,10 +236,8 @@ def _field(child: Node, sub_order: Any) -> str:
     if child[1]:
         text = child[1].strip()
         lower = child[0].lower()
-        if "time" in lower and "offset" not in lower:
-            text = hash_timestamp(text) or text
-        else:
-            text = canonical_value(text)
+        is_time = "time" in lower and "offset" not in lower
+        text = (hash_timestamp(text) or text) if is_time else canonical_value(text)
         if text:
             text = "=" + text
     if text or grand:

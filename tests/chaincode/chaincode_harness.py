@@ -223,15 +223,12 @@ class World:
     def commission(self, msp: str, *serials: str, lot: str = "L1") -> list[str]:
         uids = [uid(msp, s) for s in serials]
         items = [
-            {"uid": u, "part_type": self.part_type(msp), "lot": lot, "production_date": "2026-03-01"}
-            for u in uids
+            {"uid": u, "part_type": self.part_type(msp), "lot": lot, "production_date": "2026-03-01"} for u in uids
         ]
         self.h.submit(self.station(msp), "CommissionParts", items)
         return uids
 
-    def scan(
-        self, msp: str, part: str, *, at: dt.datetime | None = None, step: str | None = None
-    ) -> dict[str, Any]:
+    def scan(self, msp: str, part: str, *, at: dt.datetime | None = None, step: str | None = None) -> dict[str, Any]:
         when = (at or self.h.now).isoformat().replace("+00:00", "Z")
         doc = {
             "uid": part,
@@ -244,14 +241,10 @@ class World:
         return doc
 
     def ship(self, frm: str, to: str, shipment_id: str, uids: list[str]) -> Any:
-        return self.h.submit(
-            self.admin(frm), "Ship", {"shipment_id": shipment_id, "to_msp": to, "uids": uids}
-        )
+        return self.h.submit(self.admin(frm), "Ship", {"shipment_id": shipment_id, "to_msp": to, "uids": uids})
 
     def receive(self, frm: str, to: str, shipment_id: str, uids: list[str]) -> Any:
-        return self.h.submit(
-            self.admin(to), "Receive", {"shipment_id": shipment_id, "from_msp": frm, "uids": uids}
-        )
+        return self.h.submit(self.admin(to), "Receive", {"shipment_id": shipment_id, "from_msp": frm, "uids": uids})
 
 
 def org_doc(msp: str) -> dict[str, Any]:

@@ -76,10 +76,7 @@ def test_only_certifiers_submit(world: World, role: str) -> None:
     who = world.m(T2, role)
     err = world.h.error(who, "SubmitCertification", signed(who, body(world, T2, "C1")))
     assert isinstance(err, Forbidden)
-    assert (
-        err.message
-        == f"{role} '{role}@CastCoMSP' of CastCoMSP may not submit certifications: needs role certifier"
-    )
+    assert err.message == f"{role} '{role}@CastCoMSP' of CastCoMSP may not submit certifications: needs role certifier"
 
 
 def test_certifier_of_another_org_is_refused(world: World) -> None:
@@ -111,9 +108,7 @@ def test_signature_must_be_the_callers_over_the_body(world: World) -> None:
 
 def test_duplicate_id_is_a_conflict(world: World) -> None:
     submit(world, T2, "C1")
-    err = world.h.error(
-        world.certifier(T2), "SubmitCertification", signed(world.certifier(T2), body(world, T2, "C1"))
-    )
+    err = world.h.error(world.certifier(T2), "SubmitCertification", signed(world.certifier(T2), body(world, T2, "C1")))
     assert isinstance(err, Conflict)
     assert err.message == "certification C1 already exists"
 
@@ -163,9 +158,7 @@ def test_float_figures_are_refused_before_the_signature_check(world: World) -> N
 
 
 def test_lots_scope_without_method_is_accepted(world: World) -> None:
-    doc = submit(
-        world, T2, "C1", scope={"kind": "lots", "lots": ["HEAT-7"]}, origin_criterion="A", method=..., rvc=...
-    )
+    doc = submit(world, T2, "C1", scope={"kind": "lots", "lots": ["HEAT-7"]}, origin_criterion="A", method=..., rvc=...)
     assert doc["status"]["valid"] is True
     assert doc["status"]["expires_at"] == "2030-03-02"
     assert "method" not in doc

@@ -20,9 +20,7 @@ def test_ship_then_receive_moves_custody(world: World) -> None:
     in_transit = h.evaluate(world.admin(T1), "GetPart", parts[0])["part"]
     assert (in_transit["status"], in_transit["owner_msp"]) == ("in_transit", T2)
     h.advance(days=1)
-    got = h.submit(
-        world.station(T1), "Receive", {"shipment_id": "ASN-1", "from_msp": T2, "uids": parts[::-1]}
-    )
+    got = h.submit(world.station(T1), "Receive", {"shipment_id": "ASN-1", "from_msp": T2, "uids": parts[::-1]})
     assert got["status"] == "received"
     assert got["received_by"] == "station@TierOneMSP"
     assert h.events[-1] == ("ShipmentReceived", {"from_msp": T2, "to_msp": T1, "shipment_id": "ASN-1"})
@@ -40,9 +38,7 @@ def test_receive_must_match_the_shipment(world: World) -> None:
     h = world.h
     parts = world.commission(T2, "C1", "C2", "C3")
     world.ship(T2, T1, "ASN-1", parts[:2])
-    err = h.error(
-        world.admin(T1), "Receive", {"shipment_id": "ASN-1", "from_msp": T2, "uids": [parts[0], parts[2]]}
-    )
+    err = h.error(world.admin(T1), "Receive", {"shipment_id": "ASN-1", "from_msp": T2, "uids": [parts[0], parts[2]]})
     assert isinstance(err, Conflict)
     assert err.message == (
         f"receipt does not match shipment ASN-1 from CastCoMSP: missing {parts[1]}; not shipped {parts[2]}"
@@ -149,3 +145,36 @@ def test_get_shipment_needs_a_role(world: World) -> None:
     world.ship(T2, T1, "ASN-1", parts)
     with pytest.raises(Forbidden):
         world.h.evaluate(make_member(T1, "anon", None), "GetShipment", T2, "ASN-1")
+
+
+def test_cancel_shipment_returns_parts_to_the_sender(world: World) -> None:
+    h = world.h
+    parts = world.commission(T2, "C1", "C2")
+    world.ship(T2, T1, "ASN-1", parts)
+    doc = h.submit(world.station(T2), "CancelShipment", "ASN-1", "wrong destination")
+    assert doc["status"] == "cancelled"
+    assert doc["cancelled"]["reason"] == "wrong destination"
+    assert h.events[-1] == ("ShipmentCancelled", {"from_msp": T2, "to_msp": T1, "shipment_id": "ASN-1"})
+    part = h.evaluate(world.admin(T2), "GetPart", parts[0])["part"]
+    assert (part["status"], part["owner_msp"], part["shipment"]) == ("active", T2, None)
+    err = h.error(world.admin(T1), "Receive", {"shipment_id": "ASN-1", "from_msp": T2, "uids": parts})
+    assert isinstance(err, Conflict)
+    assert err.message == "shipment ASN-1 from CastCoMSP was cancelled at 2026-03-02T12:00:00.000Z"
+    world.ship(T2, OEM, "ASN-2", parts)
+
+
+def test_cancel_shipment_rules(world: World) -> None:
+    h = world.h
+    parts = world.commission(T2, "C1")
+    world.ship(T2, T1, "ASN-1", parts)
+    err = h.error(world.admin(T1), "CancelShipment", "ASN-1", "mine now")
+    assert isinstance(err, NotFound)
+    assert err.message == "shipment ASN-1 from TierOneMSP does not exist"
+    err = h.error(world.certifier(T2), "CancelShipment", "ASN-1", "x")
+    assert isinstance(err, Forbidden)
+    err = h.error(world.admin(T2), "CancelShipment", "ASN-1", " ")
+    assert err.message == "cancellation reason ' ' must be 1-512 characters"
+    world.receive(T2, T1, "ASN-1", parts)
+    err = h.error(world.admin(T2), "CancelShipment", "ASN-1", "too late")
+    assert isinstance(err, Conflict)
+    assert err.message == "shipment ASN-1 from CastCoMSP is received and cannot be cancelled"

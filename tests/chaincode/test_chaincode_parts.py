@@ -36,8 +36,7 @@ def test_commission_wrong_role(world: World, role: str) -> None:
     err = world.h.error(world.m(T2, role), "CommissionPart", part_body(world, T2, "C1"))
     assert isinstance(err, Forbidden)
     assert (
-        err.message
-        == f"{role} '{role}@CastCoMSP' of CastCoMSP may not commission parts: needs role station or admin"
+        err.message == f"{role} '{role}@CastCoMSP' of CastCoMSP may not commission parts: needs role station or admin"
     )
 
 
@@ -78,9 +77,7 @@ def test_clone_is_rejected_across_transactions_and_in_a_batch(world: World) -> N
 
 
 def test_commission_batch(world: World) -> None:
-    docs = world.h.submit(
-        world.station(T2), "CommissionParts", [part_body(world, T2, f"C{i}") for i in range(50)]
-    )
+    docs = world.h.submit(world.station(T2), "CommissionParts", [part_body(world, T2, f"C{i}") for i in range(50)])
     assert [d["uid"] for d in docs] == [uid(T2, f"C{i}") for i in range(50)]
     assert world.h.events[-1][1]["count"] == 50
 
@@ -176,10 +173,7 @@ def test_no_cycles(world: World) -> None:
     h.submit(world.admin(T1), "Assemble", assembly(vehicle, [engine]))
     err = h.error(world.admin(T1), "Assemble", assembly(engine, [vehicle]))
     assert isinstance(err, Conflict)
-    assert (
-        err.message
-        == f"part {vehicle} already contains {engine}; assembling it into {engine} would make a cycle"
-    )
+    assert err.message == f"part {vehicle} already contains {engine}; assembling it into {engine} would make a cycle"
     err = h.error(world.admin(T1), "Assemble", assembly(bolt, [bolt]))
     assert err.message == f"part {bolt} cannot contain itself"
     h.submit(world.admin(T1), "Assemble", assembly(engine, [bolt], "b"))
@@ -206,13 +200,8 @@ def test_assemble_validation(world: World) -> None:
     h = world.h
     trans = world.commission(T1, "TRANS")[0]
     err = h.error(world.station(T1), "Assemble", {**assembly(trans, ["urn:a:1"]), "event_hash": "abc"})
-    assert (
-        err.message
-        == "assembly event_hash 'abc' is not an EPCIS event hash ni:///sha-256;<64 hex>?ver=CBV2.0"
-    )
-    err = h.error(
-        world.station(T1), "Assemble", {**assembly(trans, ["urn:a:1"]), "event_time": "2026-03-02T11:00"}
-    )
+    assert err.message == "assembly event_hash 'abc' is not an EPCIS event hash ni:///sha-256;<64 hex>?ver=CBV2.0"
+    err = h.error(world.station(T1), "Assemble", {**assembly(trans, ["urn:a:1"]), "event_time": "2026-03-02T11:00"})
     assert err.message == "assembly event_time '2026-03-02T11:00' has no UTC offset"
     err = h.error(world.station(T1), "Assemble", assembly(trans, ["urn:a:1", "urn:a:1"]))
     assert err.message == "assembly child_uids 'urn:a:1' lists a value twice"

@@ -34,9 +34,7 @@ def test_register_part_type_with_own_gtin(world: World) -> None:
 
 
 def test_gtin_12_is_padded_and_explicit_id_kept(world: World) -> None:
-    doc = world.h.submit(
-        world.admin(T1), "RegisterPartType", {**BASE, "id": "tr-6l80", "gtin": "614141123452"}
-    )
+    doc = world.h.submit(world.admin(T1), "RegisterPartType", {**BASE, "id": "tr-6l80", "gtin": "614141123452"})
     assert (doc["id"], doc["gtin"]) == ("tr-6l80", "00614141123452")
 
 
@@ -70,9 +68,7 @@ def test_part_type_of_another_producer_is_refused(world: World) -> None:
 
 def test_one_gtin_one_part_type(world: World) -> None:
     world.h.submit(world.admin(T1), "RegisterPartType", {**BASE, "gtin": "00614141123452"})
-    err = world.h.error(
-        world.admin(T1), "RegisterPartType", {**BASE, "part_number": "OTHER", "gtin": "00614141123452"}
-    )
+    err = world.h.error(world.admin(T1), "RegisterPartType", {**BASE, "part_number": "OTHER", "gtin": "00614141123452"})
     assert isinstance(err, Conflict)
     assert err.message == "GTIN 00614141123452 already identifies part type TierOneMSP:TR-6L80"
 
@@ -102,8 +98,7 @@ def test_one_gtin_one_part_type(world: World) -> None:
         ),
         (
             {"usmca_category": "principal"},
-            "part type core_family 'transmission' is only allowed for usmca_category "
-            "core_part, not principal",
+            "part type core_family 'transmission' is only allowed for usmca_category core_part, not principal",
         ),
         ({"unit": ""}, "part type unit '' must not be blank"),
     ],
@@ -118,3 +113,17 @@ def test_missing_part_type(world: World) -> None:
     err = world.h.eval_error(world.admin(T1), "GetPartType", "nope")
     assert isinstance(err, NotFound)
     assert err.message == "part type nope does not exist"
+
+
+@pytest.mark.parametrize("scanned", ["00614141123452", "0614141123452", "614141123452"])
+def test_part_type_by_scanned_gtin(world: World, scanned: str) -> None:
+    doc = world.h.submit(world.admin(T1), "RegisterPartType", {**BASE, "gtin": "614141123452"})
+    assert world.h.evaluate(world.station(OEM), "GetPartTypeByGtin", scanned) == doc
+
+
+def test_part_type_by_unknown_or_bad_gtin(world: World) -> None:
+    err = world.h.eval_error(world.station(OEM), "GetPartTypeByGtin", "00614141999996")
+    assert isinstance(err, NotFound)
+    assert err.message == "no part type is registered for GTIN 00614141999996"
+    err = world.h.eval_error(world.station(OEM), "GetPartTypeByGtin", "00614141999995")
+    assert err.message == "GTIN 00614141999995 has check digit 5, expected 6"

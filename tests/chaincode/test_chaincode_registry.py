@@ -25,15 +25,11 @@ def test_register_org_by_its_admin(h: Harness, admin1) -> None:
 def test_update_keeps_registration_time_and_releases_dropped_prefix(h: Harness, admin1) -> None:
     first = h.submit(admin1, "RegisterOrg", {**org_doc(T1), "gs1_prefixes": ["0614141", "0700000"]})
     h.advance(hours=1)
-    second = h.submit(
-        admin1, "RegisterOrg", {**org_doc(T1), "gs1_prefixes": ["0614141"], "legal_name": "New"}
-    )
+    second = h.submit(admin1, "RegisterOrg", {**org_doc(T1), "gs1_prefixes": ["0614141"], "legal_name": "New"})
     assert second["registered_at"] == first["registered_at"]
     assert second["updated_at"] != first["updated_at"]
     other = make_member("Org2MSP", "admin@org2", "admin")
-    assert h.submit(other, "RegisterOrg", {**org_doc(T2), "gs1_prefixes": ["0700000"]})["gs1_prefixes"] == [
-        "0700000"
-    ]
+    assert h.submit(other, "RegisterOrg", {**org_doc(T2), "gs1_prefixes": ["0700000"]})["gs1_prefixes"] == ["0700000"]
 
 
 @pytest.mark.parametrize(
@@ -75,9 +71,7 @@ def test_certificate_without_role_is_refused(h: Harness) -> None:
     ],
 )
 def test_prefix_claimed_by_another_org_is_a_conflict(h: Harness, admin1, prefix: str, message: str) -> None:
-    h.submit(
-        make_member("Org2MSP", "a2", "admin"), "RegisterOrg", {**org_doc(T2), "gs1_prefixes": ["0614141"]}
-    )
+    h.submit(make_member("Org2MSP", "a2", "admin"), "RegisterOrg", {**org_doc(T2), "gs1_prefixes": ["0614141"]})
     err = h.error(admin1, "RegisterOrg", {**org_doc(T1), "gs1_prefixes": [prefix]})
     assert isinstance(err, Conflict)
     assert err.message == message

@@ -70,9 +70,7 @@ def test_station_cannot_impersonate_another_station(world: World) -> None:
 
 def test_read_point_must_be_the_stations(world: World) -> None:
     part = world.commission(T1, "S1")[0]
-    err = world.h.error(
-        world.station(T1), "RecordScan", {**world.scan(T1, part), "read_point": "urn:x:elsewhere"}
-    )
+    err = world.h.error(world.station(T1), "RecordScan", {**world.scan(T1, part), "read_point": "urn:x:elsewhere"})
     assert isinstance(err, ValidationError)
     assert err.message == (
         "scan read_point 'urn:x:elsewhere' is not the read point 'urn:usmca:rp:TierOneMSP:toledo:line1' "
@@ -101,13 +99,9 @@ def test_inbound_part_in_transit_is_not_flagged(world: World) -> None:
     part = world.commission(T2, "C1")[0]
     world.ship(T2, T1, "ASN-1", [part])
     world.h.advance(hours=2)
-    assert (
-        world.h.submit(world.station(T1), "RecordScan", world.scan(T1, part, step="receiving"))["anomalies"] == []
-    )
+    assert world.h.submit(world.station(T1), "RecordScan", world.scan(T1, part, step="receiving"))["anomalies"] == []
     world.h.advance(days=5)
-    assert world.h.submit(world.station(OEM), "RecordScan", world.scan(OEM, part))["anomalies"] == [
-        "not_in_custody"
-    ]
+    assert world.h.submit(world.station(OEM), "RecordScan", world.scan(OEM, part))["anomalies"] == ["not_in_custody"]
 
 
 def test_decommissioned_and_consumed_parts_are_flagged(world: World) -> None:
@@ -197,9 +191,7 @@ def test_travel_checked_within_one_batch(world: World) -> None:
 
 def test_clock_skew_is_flagged(world: World) -> None:
     part = world.commission(T1, "S1")[0]
-    doc = world.h.submit(
-        world.station(T1), "RecordScan", world.scan(T1, part, at=world.h.now + dt.timedelta(hours=1))
-    )
+    doc = world.h.submit(world.station(T1), "RecordScan", world.scan(T1, part, at=world.h.now + dt.timedelta(hours=1)))
     assert doc["anomalies"] == ["clock_skew"]
 
 
@@ -230,17 +222,13 @@ def test_scan_validation(world: World, change: dict, message: str) -> None:
 def test_batch_errors_name_the_item_and_refuse_everything(world: World) -> None:
     part = world.commission(T1, "S1")[0]
     good = world.scan(T1, part)
-    err = world.h.error(
-        world.station(T1), "RecordScans", [good, {**good, "event_time": "2026-13-01T00:00:00Z"}]
-    )
+    err = world.h.error(world.station(T1), "RecordScans", [good, {**good, "event_time": "2026-13-01T00:00:00Z"}])
     assert err.message == "scans[1] event_time '2026-13-01T00:00:00Z' is not an RFC 3339 date-time"
     err = world.h.error(world.station(T1), "RecordScans", [good] * 5001)
     assert err.message == "scans has 5001 items, at most 5000 allowed"
 
 
 def test_station_of_deleted_site_setup_is_refused(world: World) -> None:
-    err = world.h.error(
-        make_member(T2, "s", "station", station="st-none"), "RecordScans", [world.scan(T2, "urn:a:b")]
-    )
+    err = world.h.error(make_member(T2, "s", "station", station="st-none"), "RecordScans", [world.scan(T2, "urn:a:b")])
     assert isinstance(err, NotFound)
     assert err.message == "station st-none of CastCoMSP is not registered"

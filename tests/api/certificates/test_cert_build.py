@@ -62,9 +62,12 @@ def test_criterion_c_when_everything_is_originating():
     a = answer().model_dump(mode="json")
     a["lines"] = [ln | {"origin": "originating"} for ln in a["lines"]]
     a["vnm"] = "0"
-    assert build_certificate(a, certifier=CERTIFIER, producer="various", invoice="I", signed_date="2025-01-01")[
-        "goods"
-    ][0]["origin_criterion"] == "C"
+    assert (
+        build_certificate(a, certifier=CERTIFIER, producer="various", invoice="I", signed_date="2025-01-01")["goods"][
+            0
+        ]["origin_criterion"]
+        == "C"
+    )
 
 
 def test_refuses_a_failing_answer():

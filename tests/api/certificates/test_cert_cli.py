@@ -29,7 +29,10 @@ def test_validate_invalid_lists_fields_exit_1():
 def test_validate_unreadable_exit_2():
     result = CliRunner().invoke(certificate_app, ["validate", "-"], input="{nope")
     assert result.exit_code == 2
-    assert result.stderr.strip() == "error: -: invalid JSON: Expecting property name enclosed in double quotes at line 1 column 2"
+    assert (
+        result.stderr.strip()
+        == "error: -: invalid JSON: Expecting property name enclosed in double quotes at line 1 column 2"
+    )
     result = CliRunner().invoke(certificate_app, ["validate", "-"], input="[]")
     assert result.exit_code == 2
     assert result.stderr.strip() == "error: -: a certificate must be a JSON object, got list"

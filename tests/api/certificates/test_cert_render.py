@@ -41,7 +41,9 @@ def test_pdf_renders_and_qr_decodes_to_verify_url(tmp_path):
 
 def test_pdf_text_has_every_element_and_the_exact_statement(tmp_path):
     data = cert()
-    data["goods"].append({"description": "Control arm LH", "hs": "8708.80.65", "origin_criterion": "C", "schedule_ii": True})
+    data["goods"].append(
+        {"description": "Control arm LH", "hs": "8708.80.65", "origin_criterion": "C", "schedule_ii": True}
+    )
     src = tmp_path / "c.pdf"
     src.write_bytes(render_certificate_pdf(data, verify_url=URL))
     text = subprocess.run(["pdftotext", "-raw", str(src), "-"], check=True, capture_output=True, text=True).stdout

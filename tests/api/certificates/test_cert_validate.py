@@ -55,7 +55,11 @@ def test_certifier_fields_required(key):
     ("key", "value", "message"),
     [
         ("role", "broker", "role 'broker' must be one of importer, exporter, producer"),
-        ("country", "DE", "country 'DE' is not a USMCA country code (US, CA, MX); the address must be in USMCA territory (19 CFR 182.12(b))"),
+        (
+            "country",
+            "DE",
+            "country 'DE' is not a USMCA country code (US, CA, MX); the address must be in USMCA territory (19 CFR 182.12(b))",
+        ),
         ("phone", "call me", "phone 'call me' is not a telephone number"),
         ("email", "ana@", "email 'ana@' is not an e-mail address"),
         ("name", 42, "name must be text, got 42"),
@@ -84,13 +88,18 @@ def test_exporter_may_be_absent_or_unknown_only_for_a_producer_certifier():
     assert validate_certificate(data) == []
     assert validate_certificate(cert(exporter="unknown")) == []
     data["certifier"]["role"] = "exporter"
-    assert errors_of(data) == [("exporter", "exporter is required unless the certifier is a producer that does not know it")]
+    assert errors_of(data) == [
+        ("exporter", "exporter is required unless the certifier is a producer that does not know it")
+    ]
 
 
 def test_exporter_object_checked():
     exporter = {"name": "X", "address": "1 Rd", "country": "CN", "phone": "+1 555 555 5555", "email": "x@x.com"}
     assert errors_of(cert(exporter=exporter)) == [
-        ("exporter.country", "country 'CN' is not a USMCA country code (US, CA, MX); the address must be in USMCA territory (19 CFR 182.12(b))")
+        (
+            "exporter.country",
+            "country 'CN' is not a USMCA country code (US, CA, MX); the address must be in USMCA territory (19 CFR 182.12(b))",
+        )
     ]
 
 
@@ -109,7 +118,10 @@ def test_producer_required():
     data = cert()
     del data["producer"]
     assert errors_of(data) == [
-        ("producer", "producer is required (an object or one of: same_as_certifier, same_as_exporter, various, available_upon_request)")
+        (
+            "producer",
+            "producer is required (an object or one of: same_as_certifier, same_as_exporter, various, available_upon_request)",
+        )
     ]
 
 
@@ -163,7 +175,9 @@ def test_invoice_required_for_single_shipment():
     data = cert()
     del data["blanket_period"]
     data["goods"].append({"description": "Hub", "hs": "8708.99", "origin_criterion": "B", "invoice": "INV-77"})
-    assert errors_of(data) == [("goods[0].invoice", "invoice is required for a single shipment (no blanket_period given)")]
+    assert errors_of(data) == [
+        ("goods[0].invoice", "invoice is required for a single shipment (no blanket_period given)")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -172,15 +186,31 @@ def test_invoice_required_for_single_shipment():
         ({"from": "2026-01-01", "to": "2026-12-31"}, []),  # exactly 12 months
         (
             {"from": "2026-01-01", "to": "2027-01-01"},
-            [("blanket_period.to", "to 2027-01-01 makes the period longer than 12 months (latest allowed 2026-12-31, 19 CFR 182.12(g))")],
+            [
+                (
+                    "blanket_period.to",
+                    "to 2027-01-01 makes the period longer than 12 months (latest allowed 2026-12-31, 19 CFR 182.12(g))",
+                )
+            ],
         ),
         ({"from": "2026-03-15", "to": "2027-03-14"}, []),
         (
             {"from": "2024-02-29", "to": "2025-03-01"},
-            [("blanket_period.to", "to 2025-03-01 makes the period longer than 12 months (latest allowed 2025-02-27, 19 CFR 182.12(g))")],
+            [
+                (
+                    "blanket_period.to",
+                    "to 2025-03-01 makes the period longer than 12 months (latest allowed 2025-02-27, 19 CFR 182.12(g))",
+                )
+            ],
         ),
-        ({"from": "2026-05-01", "to": "2026-04-30"}, [("blanket_period.to", "to 2026-04-30 is before from 2026-05-01")]),
-        ({"from": "soon", "to": "2026-04-30"}, [("blanket_period.from", "blanket_period.from 'soon' is not a date (YYYY-MM-DD)")]),
+        (
+            {"from": "2026-05-01", "to": "2026-04-30"},
+            [("blanket_period.to", "to 2026-04-30 is before from 2026-05-01")],
+        ),
+        (
+            {"from": "soon", "to": "2026-04-30"},
+            [("blanket_period.from", "blanket_period.from 'soon' is not a date (YYYY-MM-DD)")],
+        ),
         ({"to": "2026-04-30"}, [("blanket_period.from", "blanket_period.from is required (YYYY-MM-DD)")]),
     ],
 )
@@ -192,13 +222,18 @@ def test_signed_date_required_and_valid():
     data = cert()
     del data["signed_date"]
     assert errors_of(data) == [("signed_date", "signed_date is required (YYYY-MM-DD)")]
-    assert errors_of(cert(signed_date="15/12/2025")) == [("signed_date", "signed_date '15/12/2025' is not a date (YYYY-MM-DD)")]
+    assert errors_of(cert(signed_date="15/12/2025")) == [
+        ("signed_date", "signed_date '15/12/2025' is not a date (YYYY-MM-DD)")
+    ]
 
 
 def test_statement_must_be_exact():
     text = load_rules().raw["certification"]["statement"]
     assert validate_certificate(cert(certification_statement=text)) == []
-    assert errors_of(cert(certification_statement=text.replace("true and accurate", "true")))[0][0] == "certification_statement"
+    assert (
+        errors_of(cert(certification_statement=text.replace("true and accurate", "true")))[0][0]
+        == "certification_statement"
+    )
 
 
 def test_language():

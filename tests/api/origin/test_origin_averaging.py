@@ -35,7 +35,14 @@ def test_average_lets_a_line_qualify_where_one_vehicle_fails():
     a = qualify_average([one, two])
     assert (a.vehicles, a.method, a.base, a.vnm, a.rvc, a.qualifies) == (2, "NC", "60000", "12000", "80", True)
     assert a.lines == [
-        {"id": "imported", "value": "12000", "vnm": "12000", "originating": "0", "goods": 2, "why": "summed over the averaged goods"}
+        {
+            "id": "imported",
+            "value": "12000",
+            "vnm": "12000",
+            "originating": "0",
+            "goods": 2,
+            "why": "summed over the averaged goods",
+        }
     ]
 
 
@@ -74,7 +81,9 @@ def test_averaging_is_deterministic_and_order_sensitive_hash():
 def test_mixed_categories_refused():
     truck = vehicle("30000", "3000")
     truck["good"] = {"hs": "8701.20"}
-    with pytest.raises(ValidationError, match=r"cannot average category heavy_truck_vehicle with pv_lt_vehicle \(item 1\)"):
+    with pytest.raises(
+        ValidationError, match=r"cannot average category heavy_truck_vehicle with pv_lt_vehicle \(item 1\)"
+    ):
         qualify_average([vehicle("30000", "3000"), truck])
 
 

@@ -57,8 +57,55 @@ def test_average_and_threshold_commands(tmp_path):
     assert result.exit_code == 0
     # (1500 - 500) / 1500 x 100 = 66.666... < 70
     assert json.loads(result.stdout)["rvc"] == "66.66666666666666666666666667"
-    result = CliRunner().invoke(origin_app, ["threshold", "table_d_ht_parts", "--as-of", "2024-07-01", "--method", "TV"])
+    result = CliRunner().invoke(
+        origin_app, ["threshold", "table_d_ht_parts", "--as-of", "2024-07-01", "--method", "TV"]
+    )
     assert json.loads(result.stdout)["pct"] == "74"
     result = CliRunner().invoke(origin_app, ["threshold", "table_d_ht_parts", "--as-of", "July"])
     assert result.exit_code == 2
     assert result.stderr.strip() == "error: --as-of 'July' is not a date (YYYY-MM-DD) (--as-of)"
+
+
+def test_report_vehicle_json_csv_pdf(tmp_path):
+    from tests.api.reports.test_report_build import vehicle
+
+    path = tmp_path / "v.json"
+    path.write_text(json.dumps(vehicle()))
+    result = CliRunner().invoke(origin_app, ["report", str(path), "--on", "2025-03-01"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["rvc"] == "90"
+    result = CliRunner().invoke(origin_app, ["report", str(path), "--on", "2025-03-01", "--format", "csv"])
+    assert result.stdout.splitlines()[0] == "section,name,passed,value,required,detail"
+    out = tmp_path / "r.pdf"
+    result = CliRunner().invoke(
+        origin_app, ["report", str(path), "--on", "2025-03-01", "--format", "pdf", "--out", str(out)]
+    )
+    assert result.exit_code == 0
+    assert out.read_bytes().startswith(b"%PDF-")
+
+
+def test_report_model_line(tmp_path):
+    from tests.api.reports.test_report_build import vehicle
+
+    path = tmp_path / "fleet.json"
+    path.write_text(json.dumps([vehicle("A"), vehicle("B", seats_cert="C-BAD")]))
+    args = [
+        "report",
+        str(path),
+        "--on",
+        "2025-03-01",
+        "--model-line",
+        "F-150",
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-01-31",
+    ]
+    result = CliRunner().invoke(origin_app, args)
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    # (60000 - 3000 - 7000) / 60000 x 100 = 83.333...
+    assert (data["vehicles"], data["rvc"]) == (2, "83.33333333333333333333333333")
+    result = CliRunner().invoke(origin_app, args[:-4])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: --model-line needs --from and --to (--from)"

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from api.origin import qualify, qualify_json
 
-money = st.decimals(min_value=Decimal("0"), max_value=Decimal("100000"), places=2, allow_nan=False, allow_infinity=False)
+money = st.decimals(
+    min_value=Decimal("0"), max_value=Decimal("100000"), places=2, allow_nan=False, allow_infinity=False
+)
 origin = st.sampled_from(["originating", "non_originating", "unknown"])
 core = st.sampled_from([None, "engine", "transmission", "axle"])
 

@@ -313,7 +313,9 @@ def test_hash_changes_with_the_request():
 def test_hs_with_or_without_dots_answers_the_same():
     a = qualify(part())
     b = qualify(part(good={"description": "Brake caliper", "hs": "870830", "end_use": "oe_pv_lt"}))
-    assert (a.rvc, a.category, a.good["hs"]) == (b.rvc, b.category, b.good["hs"]) == ("80", "table_b_principal", "870830")
+    assert (
+        (a.rvc, a.category, a.good["hs"]) == (b.rvc, b.category, b.good["hs"]) == ("80", "table_b_principal", "870830")
+    )
 
 
 def test_invalid_json_text():
@@ -323,7 +325,12 @@ def test_invalid_json_text():
 
 def test_answer_numbers_are_strings():
     """Floats in the request are read as their decimal text: 0.1 + 0.2 of VNM is exactly 0.3."""
-    req = part(materials=[{"id": "a", "value": 0.1, "origin": "non_originating"}, {"id": "b", "value": 0.2, "origin": "unknown"}])
+    req = part(
+        materials=[
+            {"id": "a", "value": 0.1, "origin": "non_originating"},
+            {"id": "b", "value": 0.2, "origin": "unknown"},
+        ]
+    )
     a = json.loads(qualify_json(json.dumps(req)))
     assert a["vnm"] == "0.3"
     assert a["rvc"] == "99.97"

@@ -19,7 +19,13 @@ def car(**over):
         "as_of": "2024-02-01",
         "net_cost": "30000",
         "materials": [
-            {"id": "engine", "value": "5000", "origin": "originating", "core_part": "engine", "non_originating_content": "1000"},
+            {
+                "id": "engine",
+                "value": "5000",
+                "origin": "originating",
+                "core_part": "engine",
+                "non_originating_content": "1000",
+            },
             {"id": "infotainment", "value": "4000", "origin": "non_originating"},
             {"id": "seats", "value": "2000", "origin": "unknown"},
             {"id": "body", "value": "9000", "origin": "originating", "core_part": "body_chassis"},
@@ -112,7 +118,9 @@ def test_super_core_averages_the_parts():
     t = by_name(qualify(req))["core_parts"]
     assert t.passed is True
     assert t.value == "82.43902439024390243902439024"
-    assert t.detail.startswith("super-core (axle, body_chassis, engine, steering, suspension, transmission): (20500 - 3600)")
+    assert t.detail.startswith(
+        "super-core (axle, body_chassis, engine, steering, suspension, transmission): (20500 - 3600)"
+    )
 
 
 def test_core_parts_threshold_follows_the_phase_in():
@@ -244,7 +252,12 @@ def test_heavy_truck_thresholds_and_core_parts():
         "lvc": {"material_manufacturing": 31, "technology": 10, "assembly": 5},
     }
     a = qualify(req)
-    assert (a.category, a.good["vehicle_type"], a.threshold, a.rvc) == ("heavy_truck_vehicle", "heavy_truck", "64", "65")
+    assert (a.category, a.good["vehicle_type"], a.threshold, a.rvc) == (
+        "heavy_truck_vehicle",
+        "heavy_truck",
+        "64",
+        "65",
+    )
     assert a.qualifies is True
     assert "[rule unverified, see rules data]" in by_name(a)["core_parts"].detail
     req["as_of"] = "2027-07-01"  # 70 from 1 July 2027

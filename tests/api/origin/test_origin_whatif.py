@@ -55,7 +55,13 @@ def test_impossible_when_only_originating_core_content_remains():
     the part (it already is originating): VNM 400 of NC 1000 -> 60 < 75 and no candidate."""
     req = gearbox({})
     req["materials"] = [
-        {"id": "case", "value": "900", "origin": "originating", "core_part": "transmission", "non_originating_content": "400"}
+        {
+            "id": "case",
+            "value": "900",
+            "origin": "originating",
+            "core_part": "transmission",
+            "non_originating_content": "400",
+        }
     ]
     w = qualify(req).what_if
     assert w["materials"] is None

@@ -25,8 +25,20 @@ def vehicle(vin="1FTEW1E50PFA00001", produced_on="2025-01-15", seats_cert="C-SEA
             "net_cost": "30000",
             "materials": [
                 {"id": "tires", "value": "3000", "origin": "non_originating", "supplier": "Rubber SA"},
-                {"id": "seats", "value": "4000", "origin": "originating", "evidence": seats_cert, "supplier": "Seat Co"},
-                {"id": "frame", "value": "6000", "origin": "originating", "evidence": "C-FRAME", "supplier": "Frame Inc"},
+                {
+                    "id": "seats",
+                    "value": "4000",
+                    "origin": "originating",
+                    "evidence": seats_cert,
+                    "supplier": "Seat Co",
+                },
+                {
+                    "id": "frame",
+                    "value": "6000",
+                    "origin": "originating",
+                    "evidence": "C-FRAME",
+                    "supplier": "Frame Inc",
+                },
             ],
             "core_parts": [
                 {"part": "engine", "net_cost": "5000", "vnm": "500"},
@@ -97,16 +109,23 @@ def test_model_line_averages_and_counts_issues():
         vehicle("V4", produced_on="2025-02-01"),
         vehicle("V5", line="Ranger"),
     ]
-    r = model_line_report(fleet, model_line="F-150", period_from=dt.date(2025, 1, 1), period_to=dt.date(2025, 1, 31), on=ON)
+    r = model_line_report(
+        fleet, model_line="F-150", period_from=dt.date(2025, 1, 1), period_to=dt.date(2025, 1, 31), on=ON
+    )
     assert (r.kind, r.vehicles, r.qualifies) == ("model_line", 3, True)
     assert r.rvc == "85.55555555555555555555555556"
-    assert {(i.material, i.issue): i.vehicles for i in r.supplier_issues} == {("frame", "expiring"): 3, ("seats", "revoked"): 1}
+    assert {(i.material, i.issue): i.vehicles for i in r.supplier_issues} == {
+        ("frame", "expiring"): 3,
+        ("seats", "revoked"): 1,
+    }
     assert r.answer["method"] == "NC"
 
 
 def test_model_line_without_vehicles():
     with pytest.raises(ValidationError) as err:
-        model_line_report([vehicle()], model_line="Bronco", period_from=dt.date(2025, 1, 1), period_to=dt.date(2025, 1, 31), on=ON)
+        model_line_report(
+            [vehicle()], model_line="Bronco", period_from=dt.date(2025, 1, 1), period_to=dt.date(2025, 1, 31), on=ON
+        )
     assert err.value.message == "no vehicle of model line 'Bronco' produced between 2025-01-01 and 2025-01-31"
 
 

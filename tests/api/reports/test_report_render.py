@@ -29,7 +29,11 @@ def test_json_is_stable():
     one, two = report_to_json(failing_report()), report_to_json(failing_report())
     assert one == two
     data = json.loads(one)
-    assert (data["qualifies"], data["answer"]["tests"][2]["name"], data["answer"]["tests"][2]["passed"]) == (False, "steel", False)
+    assert (data["qualifies"], data["answer"]["tests"][2]["name"], data["answer"]["tests"][2]["passed"]) == (
+        False,
+        "steel",
+        False,
+    )
 
 
 def test_csv_rows():
@@ -53,5 +57,13 @@ def test_pdf_renders(tmp_path):
     assert Image.open(tmp_path / "r.png").size == (660, 510)  # landscape Letter at 60 dpi
     text = subprocess.run(["pdftotext", "-raw", str(src), "-"], capture_output=True, text=True, check=True).stdout
     flat = " ".join(text.split())
-    for needle in ("DOES NOT QUALIFY", "Tests", "Core parts", "Supplier certifications", "Seat Co", "revoked", "What-if"):
+    for needle in (
+        "DOES NOT QUALIFY",
+        "Tests",
+        "Core parts",
+        "Supplier certifications",
+        "Seat Co",
+        "revoked",
+        "What-if",
+    ):
         assert needle in flat, needle

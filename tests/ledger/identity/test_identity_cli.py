@@ -30,10 +30,10 @@ def test_init_then_members_table_and_json(tmp_path: Path, config_file: Path) -> 
     table = _run("members", "--home", str(home), "--org", "OemMSP")
     assert table.exit_code == 0
     assert table.output.splitlines() == [
-        "MSP     NAME         ROLE        STATION  SITE",
-        "OemMSP  plant-admin  admin",
-        "OemMSP  line1        station     SIL-L1   SIL-ASSY",
-        "OemMSP  trade        compliance",
+        "MSP     NAME         ROLE        STATION  SITE      STATUS",
+        "OemMSP  plant-admin  admin                          active",
+        "OemMSP  line1        station     SIL-L1   SIL-ASSY  active",
+        "OemMSP  trade        compliance                     active",
     ]
 
     listed = json.loads(_run("members", "--home", str(home), "--json").output)
@@ -130,3 +130,26 @@ def test_module_runs_as_a_real_process(tmp_path: Path, config_file: Path) -> Non
     assert again.returncode == 2
     assert again.stdout == ""
     assert again.stderr == f"error: {home} already holds a network ({home / 'network.yaml'}); choose another --home\n"
+
+
+def test_revoke_member_shows_in_members(tmp_path: Path, config_file: Path) -> None:
+    home = tmp_path / "home"
+    assert _run("init", "--home", str(home), "--config", str(config_file)).exit_code == 0
+    revoked = _run("revoke-member", "--home", str(home), "--org", "OemMSP", "--name", "line1", "--json")
+    assert revoked.exit_code == 0, revoked.output
+    assert json.loads(revoked.output)["revoked_at"] is not None
+    table = _run("members", "--home", str(home), "--org", "OemMSP").output.splitlines()
+    assert table[2].split() == ["OemMSP", "line1", "station", "SIL-L1", "SIL-ASSY", "revoked"]
+    again = _run("revoke-member", "--home", str(home), "--org", "OemMSP", "--name", "line1")
+    assert again.exit_code == 2
+    assert again.output.startswith("error: OemMSP/line1 was already revoked at ")
+
+
+def test_export_org(tmp_path: Path, config_file: Path) -> None:
+    home = tmp_path / "home"
+    assert _run("init", "--home", str(home), "--config", str(config_file)).exit_code == 0
+    result = _run("export-org", "--home", str(home), "--org", "AuditMSP", "--out", str(tmp_path / "audit"), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["members"] == ["admin", "inspector"]
+    assert not (tmp_path / "audit/orgs/OemMSP/ca/priv_sk").exists()
+    assert (tmp_path / "audit/orgs/AuditMSP/ca/priv_sk").exists()

@@ -8,14 +8,17 @@ from typing import Any
 import pytest
 import yaml
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from fabric_protos.msp import identities_pb2
 
 from ledger.errors import Conflict, NotFound, ValidationError
 from ledger.identity.attrs import Role, identity_from_cert
 from ledger.identity.config import NetworkConfig, load_config, parse_config
-from ledger.identity.msp import add_member, init_network
+from ledger.identity.export import export_org
+from ledger.identity.msp import add_member, init_network, revoke_member
 from ledger.identity.network import Network, load_network
+from ledger.identity.signing import P256_ORDER
 
 
 def _ou(cert_pem: bytes) -> str:
@@ -253,3 +256,91 @@ def test_demo_network_initializes(tmp_path: Path) -> None:
     assert all(validator.validate(m.msp_id, m.cert_pem) for m in net.members())
     assert net.org("ForgingMSP").country == "CN"
     assert not net.org("ForgingMSP").in_usmca
+
+
+def test_network_yaml_cannot_contradict_a_certificate(network: Network) -> None:
+    path = network.home / "network.yaml"
+    path.write_text(path.read_text().replace("name: trade\n    role: compliance", "name: trade\n    role: certifier"))
+    with pytest.raises(ValidationError) as err:
+        load_network(network.home)
+    assert err.value.message == (
+        "member OemMSP/trade: network.yaml says role certifier, station None, "
+        "but its certificate says trade with role compliance, station None"
+    )
+
+
+def test_key_that_does_not_match_its_certificate_is_refused(network: Network) -> None:
+    trade, line1 = network.member("OemMSP", "trade"), network.member("OemMSP", "line1")
+    trade.key_path.unlink()
+    trade.key_path.write_bytes(line1.key_path.read_bytes())
+    with pytest.raises(ValidationError) as err:
+        _ = load_network(network.home).member("OemMSP", "trade").signer
+    assert err.value.message == f"private key {trade.key_path} does not match the certificate of OemMSP/trade"
+
+
+@pytest.mark.parametrize(
+    ("existing", "message"),
+    [
+        ("ledger.db", "{home}/ledger.db already exists in {home}; remove it or choose another --home"),
+        ("orgs", "{home}/orgs already exists in {home}; remove it or choose another --home"),
+        (
+            "network.yaml",
+            "{home}/network.yaml exists but {home} holds no identities; keep the configuration outside the home "
+            "(init writes its normalized copy there)",
+        ),
+    ],
+)
+def test_init_refuses_a_home_with_leftovers(
+    tmp_path: Path, mini_config: NetworkConfig, existing: str, message: str
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / existing).write_text("x")
+    with pytest.raises(Conflict) as err:
+        init_network(home, mini_config)
+    assert err.value.message == message.format(home=home)
+    assert sorted(p.name for p in home.iterdir()) == sorted([existing, ".network.lock"])
+
+
+def test_export_org_keeps_only_that_orgs_keys(network: Network, tmp_path: Path) -> None:
+    dest = tmp_path / "seats-node"
+    exported = export_org(network.home, "SeatsMSP", dest)
+    keys = sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.name in ("priv_sk", "server.key"))
+    assert keys == [
+        "orgs/SeatsMSP/ca/priv_sk",
+        "orgs/SeatsMSP/peers/peer0/msp/keystore/priv_sk",
+        "orgs/SeatsMSP/peers/peer0/tls/server.key",
+        "orgs/SeatsMSP/tlsca/priv_sk",
+        "orgs/SeatsMSP/users/admin/msp/keystore/priv_sk",
+        "orgs/SeatsMSP/users/origin/msp/keystore/priv_sk",
+    ]
+    for key in keys:
+        assert stat.S_IMODE((dest / key).stat().st_mode) == 0o600
+    assert exported.config == network.config
+    data = b"shipment"
+    assert exported.member("SeatsMSP", "origin").signer.sign(data)
+    with pytest.raises(NotFound):
+        _ = exported.member("OemMSP", "line1").signer
+    with pytest.raises(NotFound, match=r"CA private key .* is not in this home"):
+        add_member(dest, "OemMSP", "intruder", "admin")
+    assert add_member(dest, "SeatsMSP", "dock", "station", station="HOL-DOCK").active
+
+
+def test_export_org_refuses_non_empty_destination(network: Network, tmp_path: Path) -> None:
+    dest = tmp_path / "busy"
+    dest.mkdir()
+    (dest / "x").write_text("x")
+    with pytest.raises(Conflict, match=f"^{dest} is not empty; export into a new directory$"):
+        export_org(network.home, "SeatsMSP", dest)
+
+
+def test_every_certificate_and_crl_signature_is_low_s(network: Network) -> None:
+    revoke_member(network.home, "OemMSP", "trade")
+    half = P256_ORDER // 2
+    certs = [p for p in network.home.rglob("*") if p.suffix in (".pem", ".crt") and p.parent.name != "crls"]
+    assert len(certs) > 40
+    for path in certs:
+        _, s = decode_dss_signature(x509.load_pem_x509_certificate(path.read_bytes()).signature)
+        assert s <= half, path
+    crl = x509.load_pem_x509_crl((network.home / "orgs/OemMSP/msp/crls/crl.pem").read_bytes())
+    assert decode_dss_signature(crl.signature)[1] <= half

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from fabric_protos.msp import msp_principal_pb2
+from fabric_protos.peer import policy_pb2
 
 from ledger.errors import ValidationError
 from ledger.identity.policy import parse_policy
+from ledger.identity.policy_proto import application_policy_bytes, signature_policy_envelope
 
 ORGS = ("OemMSP", "SeatsMSP", "TransMSP", "AuditMSP")
 OEM, S, T, A = ORGS
@@ -143,3 +146,28 @@ def test_implicit_policy_needs_orgs() -> None:
 def test_policy_names_its_msps() -> None:
     policy = parse_policy("AND('OemMSP.peer', OR('SeatsMSP.peer', 'TransMSP.member'))", ORGS)
     assert policy.msp_ids == frozenset({OEM, S, T})
+
+
+def test_signature_policy_envelope_matches_fabric_policydsl() -> None:
+    policy = parse_policy("AND('OemMSP.peer', OR('SeatsMSP.peer', 'TransMSP.member'))", ORGS)
+    env = signature_policy_envelope(policy)
+    assert env.version == 0
+    principals = []
+    for ident in env.identities:
+        assert ident.principal_classification == msp_principal_pb2.MSPPrincipal.ROLE
+        role = msp_principal_pb2.MSPRole.FromString(ident.principal)
+        principals.append((role.msp_identifier, msp_principal_pb2.MSPRole.MSPRoleType.Name(role.role)))
+    assert principals == [("OemMSP", "PEER"), ("SeatsMSP", "PEER"), ("TransMSP", "MEMBER")]
+    top = env.rule.n_out_of
+    assert top.n == 2
+    assert top.rules[0].signed_by == 0
+    assert top.rules[1].n_out_of.n == 1
+    assert [r.signed_by for r in top.rules[1].n_out_of.rules] == [1, 2]
+    wrapped = policy_pb2.ApplicationPolicy.FromString(application_policy_bytes(policy))
+    assert wrapped.signature_policy == env
+
+
+def test_majority_envelope_is_explicit() -> None:
+    env = signature_policy_envelope(parse_policy("MAJORITY", ORGS))
+    assert env.rule.n_out_of.n == 3
+    assert len(env.identities) == 4

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -324,3 +325,46 @@ def test_quantity_element_rules(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError) as info:
         QuantityElement("urn:epc:class:lgtin:4012345.012345.L1", **kwargs)
     assert info.value.message == message
+
+
+def test_a_lone_string_where_a_list_is_expected_is_refused() -> None:
+    with pytest.raises(ValidationError) as info:
+        ObjectEvent(event_time="2025-03-14T09:15:27Z", action="OBSERVE", epc_list=SN1)  # type: ignore[arg-type]
+    assert info.value.message == f"epcList must be a list, got {SN1!r}"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"biz_transactions": [{"type": "po", "bizTransaction": "urn:x:1"}]},
+            "bizTransactionList[0] must be a BizTransaction, got {'type': 'po', 'bizTransaction': 'urn:x:1'}",
+        ),
+        (
+            {"quantity_list": [{"epcClass": "urn:x:c"}]},
+            "quantityList[0] must be a QuantityElement, got {'epcClass': 'urn:x:c'}",
+        ),
+        ({"epc_list": [SN1, 7]}, "epcList[1] must be a str, got 7"),
+    ],
+)
+def test_constructor_refuses_wrongly_typed_members(kwargs: dict[str, Any], message: str) -> None:
+    base: dict[str, Any] = {"event_time": "2025-03-14T09:15:27Z", "action": "OBSERVE", "epc_list": [SN1]}
+    with pytest.raises(ValidationError) as info:
+        ObjectEvent(**{**base, **kwargs})
+    assert info.value.message == message
+
+
+def test_value_objects_normalise_cbv_words() -> None:
+    assert BizTransaction("urn:x:po:1", "po").type == "https://ref.gs1.org/cbv/BTT-po"
+    assert SourceDest("owning_party", "urn:x:1").type == "https://ref.gs1.org/cbv/SDT-owning_party"
+    assert PersistentDisposition(set=("conformant",)).set == ("https://ref.gs1.org/cbv/Disp-conformant",)
+    with pytest.raises(
+        ValidationError, match=re.escape("'owner' is neither a CBV 2.0 source/destination type nor an absolute URI")
+    ):
+        SourceDest("owner", "urn:x:1")
+    with pytest.raises(
+        ValidationError, match=re.escape("recordTime datetime.datetime(2025, 1, 1, 0, 0) needs a UTC offset")
+    ):
+        ObjectEvent(
+            event_time="2025-03-14T09:15:27Z", action="OBSERVE", epc_list=[SN1], record_time=datetime(2025, 1, 1)
+        )

@@ -1,0 +1,429 @@
+"""The demo supply chain: one vehicle program built across eleven organizations on the embedded ledger.
+
+It follows ``network/examples/demo-network.yaml``. Tier-3 mills certify aluminum and steel; Tier-2 suppliers in
+the US, Mexico and Canada make castings, seat frames and foam and certify them with lineage, while suppliers in
+Germany and China ship control units and gear forgings without certifications; Tier-1s build transmissions and
+seats; the OEM in Silao builds engines and vehicles. Every step is a real transaction signed by the member who
+would do it, with EPCIS events and their canonical hashes for every station read. One upstream certification
+(the foam's) is revoked, so the seat certification that relies on it reads back as not valid, and a few reads are
+suspicious (a cloned label, a read outside custody). Cost breakdowns stay in each org's private store; the
+ledger holds their salted commitments.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from api.cli import create_credential
+from api.private.store import PrivateStore
+from ledger.bootstrap import read_point_uri, register_network
+from ledger.client import LedgerClient
+from ledger.connect import connect
+from ledger.embedded.ledger import EmbeddedLedger
+from ledger.errors import Conflict
+from ledger.identity.attrs import Role
+from ledger.identity.config import load_config
+from ledger.identity.msp import init_network
+from ledger.identity.network import Network, load_network
+from scanner.epcis import object_event_for_read, transformation_event
+from scanner.identifiers import build_gs1
+from scanner.identifiers.checks import gs1_check_digit
+
+DEMO_CONFIG = Path(__file__).resolve().parents[2] / "network" / "examples" / "demo-network.yaml"
+CREDENTIALS_FILE = "demo-credentials.json"
+START = datetime(2026, 10, 5, 6, 0, tzinfo=UTC)
+BLANKET = {"kind": "blanket", "from": "2026-01-01", "to": "2026-12-31"}
+
+#: (producer, part number, description, HS, USMCA category, core family, unit price USD)
+PART_TYPES = [
+    ("AlloysMSP", "A380-INGOT", "Aluminum alloy A380 ingot bundle, 1 t", "7601.20", "other", None, "2650.00"),
+    (
+        "SteelTubeMSP",
+        "ERW-TUBE-25",
+        "Welded steel tube 25 mm, seat-frame grade, bundle",
+        "7306.30",
+        "other",
+        None,
+        "410.00",
+    ),
+    (
+        "CastingsMSP",
+        "TC-8HP-CASE",
+        "Transmission case, die-cast aluminum, machined",
+        "8708.40",
+        "other",
+        None,
+        "312.00",
+    ),
+    ("ForgingMSP", "GS-8HP-PLAN", "Planetary gear set, forged and hardened", "8483.40", "other", None, "268.00"),
+    ("ElektronikMSP", "TCU-8HP", "Transmission control unit", "8537.10", "other", None, "184.00"),
+    ("DrivelineMSP", "AT8-250", "8-speed automatic transmission", "8708.40", "core_part", "transmission", "2140.00"),
+    ("StampingMSP", "SF-FRONT", "Front seat frame, welded steel", "9401.90", "other", None, "96.00"),
+    ("FoamMSP", "FC-FRONT", "Front seat cushion, moulded polyurethane", "9401.90", "other", None, "38.00"),
+    ("SeatingMSP", "SEAT-FRONT-L", "Front seat assembly", "9401.20", "principal", None, "455.00"),
+    ("OemMSP", "ENG-1.5T", "1.5 L turbocharged gasoline engine", "8407.34", "core_part", "engine", "2890.00"),
+    ("OemMSP", "BJC-SEDAN", "Bajío Compact sedan, gasoline, 5 seats", "8703.23", "other", None, "21400.00"),
+]
+
+#: Certifications: (certifier org, part number, criterion, method, rvc, originating, non-orig share, upstream
+#: part numbers, customers, cost breakdown).
+CERTS = [
+    (
+        "AlloysMSP",
+        "A380-INGOT",
+        "A",
+        None,
+        None,
+        True,
+        "0",
+        [],
+        ["CastingsMSP"],
+        {"total_cost": "2410.00", "materials": "1850.00", "labor": "320.00", "overhead": "240.00"},
+    ),
+    (
+        "SteelTubeMSP",
+        "ERW-TUBE-25",
+        "A",
+        None,
+        None,
+        True,
+        "0",
+        [],
+        ["StampingMSP"],
+        {"total_cost": "372.00", "materials": "240.00", "labor": "72.00", "overhead": "60.00"},
+    ),
+    (
+        "CastingsMSP",
+        "TC-8HP-CASE",
+        "B",
+        "NC",
+        "71.4",
+        True,
+        "28.6",
+        ["A380-INGOT"],
+        ["DrivelineMSP"],
+        {
+            "total_cost": "280.00",
+            "sales_promotion": "0",
+            "royalties": "0",
+            "shipping_packing": "0",
+            "non_allowable_interest": "0",
+            "vnm": "80.00",
+            "originating_materials": "120.00",
+        },
+    ),
+    (
+        "FoamMSP",
+        "FC-FRONT",
+        "B",
+        "NC",
+        "64.0",
+        True,
+        "36.0",
+        [],
+        ["SeatingMSP"],
+        {"total_cost": "33.50", "vnm": "12.06", "originating_materials": "9.40"},
+    ),
+    (
+        "StampingMSP",
+        "SF-FRONT",
+        "B",
+        "NC",
+        "78.0",
+        True,
+        "22.0",
+        ["ERW-TUBE-25"],
+        ["SeatingMSP"],
+        {"total_cost": "84.00", "vnm": "18.48", "originating_materials": "41.00"},
+    ),
+    (
+        "DrivelineMSP",
+        "AT8-250",
+        "B",
+        "NC",
+        "76.2",
+        True,
+        "23.8",
+        ["TC-8HP-CASE"],
+        ["OemMSP"],
+        {"total_cost": "1905.00", "vnm": "452.00", "originating_materials": "980.00"},
+    ),
+    (
+        "SeatingMSP",
+        "SEAT-FRONT-L",
+        "B",
+        "NC",
+        "72.5",
+        True,
+        "27.5",
+        ["SF-FRONT", "FC-FRONT"],
+        ["OemMSP"],
+        {"total_cost": "410.00", "vnm": "112.75", "originating_materials": "190.00"},
+    ),
+]
+
+
+@dataclass
+class Seeder:
+    """Runs the demo story against one home; keeps the handles it needs."""
+
+    home: Path
+    network: Network
+    vehicles: int = 24
+    clock: datetime = START
+    serial: dict[str, int] = field(default_factory=dict)
+    type_ids: dict[str, str] = field(default_factory=dict)
+    gtins: dict[str, str] = field(default_factory=dict)
+    cert_ids: dict[str, str] = field(default_factory=dict)
+    stats: dict[str, int] = field(default_factory=dict)
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+    def client(self, msp: str, role: Role | str, station: str | None = None) -> LedgerClient:
+        """A client signing as the first member of ``msp`` with ``role`` (and station id)."""
+        for m in self.network.members(msp):
+            if m.role.value == str(role) and (station is None or m.station == station):
+                return LedgerClient(connect(self.home, msp, m.name))
+        raise LookupError(f"{msp} has no {role} member {station or ''}")
+
+    def tick(self, minutes: float = 7.0) -> datetime:
+        """Advance the story's clock."""
+        self.clock += timedelta(minutes=minutes)
+        return self.clock
+
+    def count(self, what: str, n: int = 1) -> None:
+        """Tally what the story did (printed at the end)."""
+        self.stats[what] = self.stats.get(what, 0) + n
+
+    def new_uid(self, part_number: str, lot: str) -> str:
+        """A GS1 Digital Link uid for the next serial of a part type (GTIN from the producer's prefix)."""
+        n = self.serial.get(part_number, 0) + 1
+        self.serial[part_number] = n
+        ident = build_gs1(gtin=self.gtins[part_number], serial=f"{part_number[:4]}{n:06d}", lot=lot)
+        return ident.uid
+
+    def station_of(self, msp: str, index: int = 0) -> tuple[LedgerClient, str]:
+        """The n-th station member of an org and its station id."""
+        stations = [m for m in self.network.members(msp) if m.role is Role.STATION]
+        m = stations[min(index, len(stations) - 1)]
+        assert m.station is not None
+        return LedgerClient(connect(self.home, msp, m.name)), m.station
+
+    def scans(self, msp: str, uids: list[str], *, step: str, disposition: str, station_index: int = 0) -> list[Any]:
+        """Station reads as EPCIS ObjectEvents, recorded in one batch; returns the stored scans."""
+        client, station = self.station_of(msp, station_index)
+        items = []
+        for uid in uids:
+            when = self.tick(0.5)
+            ev = object_event_for_read(
+                uid,
+                event_time=when,
+                read_point=read_point_uri(msp, station),
+                biz_location=None,
+                biz_step=step,
+                disposition=disposition,
+            )
+            items.append(
+                {
+                    "uid": uid,
+                    "station_id": station,
+                    "biz_step": step,
+                    "disposition": disposition,
+                    "event_time": when.isoformat(),
+                    "event_hash": ev.event_id,
+                }
+            )
+        self.count("scans", len(items))
+        return client.record_scans(items)
+
+    # -- story -----------------------------------------------------------------------------------------------
+    def part_types(self) -> None:
+        """Each producer registers its part types, GTIN-keyed under its own GS1 company prefix."""
+        for i, (msp, pn, desc, hs, cat, family, _price) in enumerate(PART_TYPES):
+            prefix = self.network.org(msp).gs1_company_prefixes[0]
+            body = (prefix + str(100 + i).zfill(12 - len(prefix)))[:12]
+            self.gtins[pn] = "0" + body + str(gs1_check_digit("0" + body))
+            admin = self.client(msp, Role.ADMIN)
+            doc = {
+                "part_number": pn,
+                "description": desc,
+                "hs_code": hs,
+                "usmca_category": cat,
+                "unit": "EA",
+                "gtin": self.gtins[pn],
+            }
+            if family:
+                doc["core_family"] = family
+            self.type_ids[pn] = admin.register_part_type(doc)["id"]
+            self.count("part_types")
+
+    def commission(self, msp: str, pn: str, n: int, lot: str) -> list[str]:
+        """A producer's station commissions ``n`` labelled parts of a lot and reads each label once."""
+        client, _ = self.station_of(msp)
+        site = self.network.org(msp).sites[0].id
+        day = self.clock.date().isoformat()
+        uids = [self.new_uid(pn, lot) for _ in range(n)]
+        client.commission_parts(
+            [
+                {"uid": u, "part_type": self.type_ids[pn], "lot": lot, "production_date": day, "site_id": site}
+                for u in uids
+            ]
+        )
+        self.count("parts", n)
+        self.scans(msp, uids, step="commissioning", disposition="active")
+        return uids
+
+    def ship(self, from_msp: str, to_msp: str, uids: list[str], asn: str) -> None:
+        """Ship with an ASN, read at the dock, receive two weeks later and read at the receiving dock."""
+        shipper, _ = self.station_of(from_msp, 9)
+        shipper.ship({"shipment_id": asn, "to_msp": to_msp, "uids": uids, "reference": f"BOL-{asn}"})
+        self.scans(from_msp, uids, step="shipping", disposition="in_transit", station_index=9)
+        self.tick(60 * 14)
+        receiver, _ = self.station_of(to_msp, 0)
+        receiver.receive({"shipment_id": asn, "from_msp": from_msp, "uids": uids})
+        self.scans(to_msp, uids, step="receiving", disposition="in_progress")
+        self.count("shipments")
+
+    def assemble(self, msp: str, parent: str, children: list[str], station_index: int = 1) -> None:
+        """An assembly station consumes the children into the parent (TransformationEvent)."""
+        client, station = self.station_of(msp, station_index)
+        when = self.tick(3)
+        ev = transformation_event(children, [parent], event_time=when, read_point=read_point_uri(msp, station))
+        client.assemble(
+            {"parent_uid": parent, "child_uids": children, "event_hash": ev.event_id, "event_time": when.isoformat()}
+        )
+        self.count("assemblies")
+
+    def certify(self) -> None:
+        """Suppliers certify origin bottom-up, each relying on its suppliers' certifications."""
+        by_pn = {c[1]: c for c in CERTS}
+        for msp, pn, crit, method, rvc, orig, share, upstream, customers, costs in CERTS:
+            certifier = next(m for m in self.network.members(msp) if m.role is Role.CERTIFIER)
+            store = PrivateStore(self.home, msp)
+            opening = store.commit_breakdown(costs)
+            cert_id = f"CO-{msp.removesuffix('MSP').upper()}-{pn}-2026"
+            body: dict[str, Any] = {
+                "cert_id": cert_id,
+                "part_type": self.type_ids[pn],
+                "issuer_msp": msp,
+                "scope": BLANKET,
+                "origin_criterion": crit,
+                "originating": orig,
+                "non_originating_share": share,
+                "cost_commitment": opening.commitment(),
+                "upstream": [self.cert_ids[u] for u in upstream],
+                "customers": customers,
+            }
+            if method:
+                body |= {"method": method, "rvc": rvc}
+            client = LedgerClient(connect(self.home, msp, certifier.name))
+            client.submit_certification(body, certifier.signer)
+            store.keep_breakdown(cert_id, opening)
+            self.cert_ids[pn] = cert_id
+            assert by_pn[pn]
+            self.count("certifications")
+
+    def prices(self) -> None:
+        """Each buyer's purchase prices (private), used for its own RVC."""
+        buyers = {
+            "DrivelineMSP": ["TC-8HP-CASE", "GS-8HP-PLAN", "TCU-8HP"],
+            "SeatingMSP": ["SF-FRONT", "FC-FRONT"],
+            "OemMSP": ["AT8-250", "SEAT-FRONT-L"],
+            "CastingsMSP": ["A380-INGOT"],
+            "StampingMSP": ["ERW-TUBE-25"],
+        }
+        price = {p[1]: p[6] for p in PART_TYPES}
+        for buyer, pns in buyers.items():
+            store = PrivateStore(self.home, buyer)
+            for pn in pns:
+                store.set_price(self.type_ids[pn], price[pn])
+        oem = PrivateStore(self.home, "OemMSP")
+        oem.set_price(self.type_ids["ENG-1.5T"], price["ENG-1.5T"], note="in-house, full cost")
+        oem.set_price(self.type_ids["BJC-SEDAN"], price["BJC-SEDAN"], note="net cost per vehicle")
+
+    def build(self) -> None:
+        """Make, ship, receive and assemble everything, tier by tier, up to finished vehicles in the yard."""
+        v = self.vehicles
+        lot = f"L{self.clock:%y%m}"
+        cases = self.commission("CastingsMSP", "TC-8HP-CASE", v + 4, lot)
+        gears = self.commission("ForgingMSP", "GS-8HP-PLAN", v, lot)
+        tcus = self.commission("ElektronikMSP", "TCU-8HP", v, lot)
+        frames = self.commission("StampingMSP", "SF-FRONT", 2 * v, lot)
+        foams = self.commission("FoamMSP", "FC-FRONT", 2 * v, lot)
+        self.ship("CastingsMSP", "DrivelineMSP", cases[:v], "ASN-MVC-1001")
+        self.ship("ForgingMSP", "DrivelineMSP", gears, "ASN-NPF-2207")
+        self.ship("ElektronikMSP", "DrivelineMSP", tcus, "ASN-RE-77310")
+        self.ship("StampingMSP", "SeatingMSP", frames, "ASN-EDS-5120")
+        self.ship("FoamMSP", "SeatingMSP", foams, "ASN-LF-0418")
+        transmissions = self.commission("DrivelineMSP", "AT8-250", v, lot)
+        for i, t in enumerate(transmissions):
+            self.assemble("DrivelineMSP", t, [cases[i], gears[i], tcus[i]])
+        seats = self.commission("SeatingMSP", "SEAT-FRONT-L", 2 * v, lot)
+        for i, s in enumerate(seats):
+            self.assemble("SeatingMSP", s, [frames[i], foams[i]])
+        self.ship("DrivelineMSP", "OemMSP", transmissions, "ASN-GLD-30017")
+        self.ship("SeatingMSP", "OemMSP", seats, "ASN-ADN-8841")
+        engines = self.commission("OemMSP", "ENG-1.5T", v, lot)
+        vehicles = self.commission("OemMSP", "BJC-SEDAN", v, lot)
+        for i, car in enumerate(vehicles):
+            self.assemble("OemMSP", car, [engines[i], transmissions[i], seats[2 * i], seats[2 * i + 1]], 1)
+        self.scans("OemMSP", vehicles, step="inspecting", disposition="active", station_index=3)
+        self.scans("OemMSP", vehicles, step="storing", disposition="sellable_not_accessible", station_index=4)
+        self.suspicious(cases[v:], vehicles[0])
+
+    def suspicious(self, spare_cases: list[str], vehicle: str) -> None:
+        """A cloned casting label read in Toledo and Defiance within minutes; a read of a part we do not hold."""
+        self.tick(1)
+        self.scans("DrivelineMSP", [spare_cases[0]], step="receiving", disposition="in_progress")
+        self.scans("CastingsMSP", [spare_cases[0]], step="inspecting", disposition="active")
+        self.scans("SeatingMSP", [vehicle], step="inspecting", disposition="active")
+
+    def revoke(self) -> None:
+        """The foam certification is revoked after an audit; the seat certification loses its lineage."""
+        certifier = next(m for m in self.network.members("FoamMSP") if m.role is Role.CERTIFIER)
+        LedgerClient(connect(self.home, "FoamMSP", certifier.name)).revoke_certification(
+            self.cert_ids["FC-FRONT"], "supplier audit found non-originating isocyanate above the declared share"
+        )
+        self.count("revocations")
+
+
+def write_credentials(home: Path, network: Network) -> Path:
+    """One credential per org and role (first member of each), written to demo-credentials.json."""
+    creds: dict[str, Any] = {}
+    for org in network.orgs:
+        for m in network.members(org.msp_id):
+            key = f"{org.msp_id}/{m.role.value}"
+            if key in creds:
+                continue
+            made = create_credential(home, org.msp_id, m.name, label="demo")
+            creds[key] = {"token": made["token"], "member": m.name}
+    path = home / CREDENTIALS_FILE
+    path.write_text(json.dumps(creds, indent=2, sort_keys=True) + "\n")
+    path.chmod(0o600)
+    return path
+
+
+def seed(home: Path, *, vehicles: int = 24, config: Path = DEMO_CONFIG, force: bool = False) -> dict[str, Any]:
+    """Create the demo network in ``home`` and play the story; refuses a non-empty home unless ``force``."""
+    home = Path(home)
+    if home.exists() and any(home.iterdir()):
+        if not force:
+            raise Conflict(f"{home} is not empty; use --force to replace it", value=str(home))
+        EmbeddedLedger.close_all()
+        shutil.rmtree(home)
+    home.mkdir(parents=True, exist_ok=True)
+    init_network(home, load_config(config))
+    register_network(home)
+    seeder = Seeder(home, load_network(home), vehicles=vehicles)
+    seeder.part_types()
+    seeder.certify()
+    seeder.prices()
+    seeder.build()
+    seeder.revoke()
+    creds = write_credentials(home, seeder.network)
+    return {"home": str(home), "credentials": str(creds), "run_id": uuid.uuid4().hex[:8], **seeder.stats}

@@ -1,0 +1,120 @@
+"""An org's private store: its material prices and certification cost breakdowns, off the ledger.
+
+One SQLite file per org (``home/private/<MSP>.db``). A cost breakdown is kept with the salt of the commitment
+the ledger holds, so the org can later hand an auditor the *opening* for one certification (and nothing else).
+Prices are what the org pays for each part type it buys, used for its own RVC calculations. In a multi-org
+deployment each org's API node holds only its own file.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from ledger.commitment import Opening, commit
+from ledger.errors import NotFound, ValidationError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS cost_breakdowns(
+    cert_id TEXT PRIMARY KEY,
+    data TEXT NOT NULL,
+    salt TEXT NOT NULL,
+    commitment TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS prices(
+    part_type TEXT NOT NULL,
+    supplier_msp TEXT NOT NULL DEFAULT '',
+    unit_price TEXT NOT NULL,
+    currency TEXT NOT NULL DEFAULT 'USD',
+    valid_from TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY(part_type, supplier_msp)
+);
+"""
+
+
+def private_path(home: Path, msp_id: str) -> Path:
+    """Where an org's private store lives."""
+    return Path(home) / "private" / f"{msp_id}.db"
+
+
+def _decimal(value: Any, field: str) -> str:
+    try:
+        d = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationError(f"{field} {value!r} is not a decimal amount", field=field, value=str(value)) from exc
+    if not d.is_finite() or d < 0:
+        raise ValidationError(f"{field} {value!r} must be a non-negative amount", field=field, value=str(value))
+    return str(d)
+
+
+class PrivateStore:
+    """One org's private data."""
+
+    def __init__(self, home: Path, msp_id: str) -> None:
+        self.msp_id = msp_id
+        path = private_path(home, msp_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.executescript(SCHEMA)
+
+    # -- cost breakdowns -------------------------------------------------------------------------------------
+    def commit_breakdown(self, data: dict[str, Any]) -> Opening:
+        """A fresh salted commitment to a cost breakdown (not yet bound to a certification)."""
+        return commit(data)
+
+    def keep_breakdown(self, cert_id: str, opening: Opening) -> None:
+        """Store the breakdown and salt of a submitted certification."""
+        self._conn.execute(
+            "INSERT OR REPLACE INTO cost_breakdowns VALUES (?,?,?,?,?)",
+            (cert_id, json.dumps(opening.data, sort_keys=True), opening.salt, opening.commitment(), time.time()),
+        )
+
+    def opening(self, cert_id: str) -> Opening:
+        """The opening of one certification's commitment, to hand to an auditor."""
+        row = self._conn.execute("SELECT data, salt FROM cost_breakdowns WHERE cert_id=?", (cert_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"{self.msp_id} holds no cost breakdown for certification {cert_id!r}", value=cert_id)
+        return Opening(json.loads(row[0]), row[1])
+
+    def breakdowns(self) -> list[dict[str, Any]]:
+        """Every stored breakdown (the org's own view)."""
+        rows = self._conn.execute("SELECT cert_id, data, commitment, created_at FROM cost_breakdowns ORDER BY 1")
+        return [{"cert_id": c, "data": json.loads(d), "commitment": h, "created_at": t} for c, d, h, t in rows]
+
+    # -- prices ------------------------------------------------------------------------------------------------
+    def set_price(
+        self, part_type: str, unit_price: Any, *, supplier_msp: str = "", currency: str = "USD", note: str = ""
+    ) -> dict[str, str]:
+        """Record what this org pays for a part type (optionally per supplier)."""
+        price = _decimal(unit_price, "unit_price")
+        if len(currency) != 3 or not currency.isalpha():
+            raise ValidationError(f"currency {currency!r} is not an ISO 4217 code", field="currency", value=currency)
+        self._conn.execute(
+            "INSERT OR REPLACE INTO prices(part_type, supplier_msp, unit_price, currency, note) VALUES (?,?,?,?,?)",
+            (part_type, supplier_msp, price, currency.upper(), note),
+        )
+        return {"part_type": part_type, "supplier_msp": supplier_msp, "unit_price": price, "currency": currency}
+
+    def price(self, part_type: str, supplier_msp: str = "") -> Decimal | None:
+        """The price of a part type (a supplier-specific price wins over the general one)."""
+        for supplier in (supplier_msp, ""):
+            row = self._conn.execute(
+                "SELECT unit_price FROM prices WHERE part_type=? AND supplier_msp=?", (part_type, supplier)
+            ).fetchone()
+            if row:
+                return Decimal(row[0])
+        return None
+
+    def prices(self) -> list[dict[str, str]]:
+        """Every price."""
+        rows = self._conn.execute("SELECT part_type, supplier_msp, unit_price, currency, note FROM prices ORDER BY 1")
+        return [
+            dict(zip(("part_type", "supplier_msp", "unit_price", "currency", "note"), r, strict=True)) for r in rows
+        ]

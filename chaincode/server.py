@@ -1,0 +1,177 @@
+"""Running the chaincode as a service (CCaaS) for a Fabric peer, with the 2.5.4 shim's defects worked around.
+
+A Fabric peer connects to this gRPC server and drives transactions over one bidirectional stream. The shim in
+fabric-chaincode-python 2.5.4 gets three things wrong that matter here (../shared/docs/fabric-native.md §4):
+
+* it handles every peer message in its own task, and concurrent tasks writing to the same grpc.aio stream
+  fail with ``GRPC_CALL_ERROR_TOO_MANY_OPERATIONS``: the message is dropped and the peer waits 30 s. Our
+  handler serializes writes through one lock per stream;
+* it never puts the event set with ``stub.set_event`` into the ``COMPLETED`` message, so no chaincode event
+  ever reaches listeners. Our handler attaches the transaction's last event;
+* ``start()`` ignores the TLS key and certificate environment variables. :func:`build_server` takes the
+  files explicitly and refuses half a TLS configuration.
+
+It also logs ``-->> Look out!`` at WARNING for every message; our handler does not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+from fabric_protos.peer import chaincode_pb2
+from fabric_protos.peer import chaincode_shim_pb2 as shim_pb
+from fabric_protos.peer import chaincode_shim_pb2_grpc as shim_grpc
+from fabric_protos.peer import proposal_response_pb2 as response_pb
+
+from chaincode.fabric import ResponseCode, ShimHandler, ShimStates, ShimStub, new_error_msg
+from chaincode.factory import build_chaincode
+from ledger.errors import NotFound, ValidationError
+
+#: Environment variables of the Fabric CCaaS convention (as in fabric-samples' external chaincode).
+ENV_ADDRESS = "CHAINCODE_SERVER_ADDRESS"
+ENV_ID = "CHAINCODE_ID"
+ENV_TLS_KEY = "CHAINCODE_TLS_KEY"
+ENV_TLS_CERT = "CHAINCODE_TLS_CERT"
+ENV_CLIENT_CA = "CHAINCODE_CLIENT_CA_CERT"
+
+
+class _SerializedStream:
+    """A servicer context whose writes go through one lock: grpc.aio allows one write in flight per call."""
+
+    def __init__(self, context: Any) -> None:
+        self._context = context
+        self._lock = asyncio.Lock()
+
+    async def write(self, message: shim_pb.ChaincodeMessage) -> None:
+        async with self._lock:
+            await self._context.write(message)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
+
+
+class PeerHandler(ShimHandler):
+    """The shim's stream handler with serialized writes, chaincode events, and no per-message warning."""
+
+    async def chat_with_peer(self, stream: AsyncIterable[shim_pb.ChaincodeMessage], context: Any) -> None:
+        """Run the stream with every write serialized."""
+        await super().chat_with_peer(stream, _SerializedStream(context))
+
+    async def handle_message(self, msg: shim_pb.ChaincodeMessage) -> None:
+        """Dispatch one peer message by handler state (the base class logs a WARNING for each)."""
+        if msg.type == shim_pb.ChaincodeMessage.KEEPALIVE:
+            return
+        if self.state == ShimStates.READY:
+            await self.handle_message_ready(msg)
+        elif self.state == ShimStates.ESTABLISHED:
+            await self.handle_message_established(msg)
+        elif self.state == ShimStates.CREATED:
+            await self.handle_message_created(msg)
+        else:
+            await self.context.write(new_error_msg(msg, self.state))
+
+    async def handle_stub_interaction(self, msg: shim_pb.ChaincodeMessage, action: str = "Invoke") -> None:
+        """Run Init or Invoke and answer COMPLETED with the response and the transaction's chaincode event."""
+        cc_input = chaincode_pb2.ChaincodeInput.FromString(msg.payload)
+        stub = ShimStub(self, msg.channel_id, msg.txid, cc_input, msg.proposal)
+        if action.lower() == "init":
+            resp = await self.chaincode.init(stub)
+        else:
+            resp = await self.chaincode.invoke(stub)
+        if not resp or not resp.status:
+            resp = response_pb.Response(status=ResponseCode.ERROR, message=f"{action} returned no response")
+        completed = shim_pb.ChaincodeMessage(
+            type=shim_pb.ChaincodeMessage.COMPLETED,
+            payload=resp.SerializeToString(),
+            txid=msg.txid,
+            channel_id=msg.channel_id,
+        )
+        events = stub.get_events()
+        if events and resp.status < ResponseCode.ERROR:
+            completed.chaincode_event.CopyFrom(events[-1])
+        await self.context.write(completed)
+
+
+class ChaincodeService(shim_grpc.ChaincodeServicer):
+    """The gRPC ``Chaincode`` service a peer connects to."""
+
+    def __init__(self, chaincode_id: str, chaincode: Any) -> None:
+        self._id = chaincode_id
+        self._cc = chaincode
+
+    async def Connect(self, request_iterator: AsyncIterable[shim_pb.ChaincodeMessage], context: Any) -> None:  # noqa: N802
+        """One peer stream (the method name is fixed by the gRPC service definition)."""
+        await PeerHandler(self._id, self._cc).chat_with_peer(request_iterator, context)
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Where to listen, the package id the peer knows the chaincode by, and optional (mutual) TLS files."""
+
+    address: str
+    chaincode_id: str
+    tls_key: Path | None = None
+    tls_cert: Path | None = None
+    client_ca: Path | None = None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> ServerConfig:
+        """Read the CCaaS environment variables (CHAINCODE_SERVER_ADDRESS, CHAINCODE_ID, CHAINCODE_TLS_*)."""
+        env = dict(os.environ) if env is None else env
+
+        def path(name: str) -> Path | None:
+            return Path(env[name]) if env.get(name) else None
+
+        missing = [n for n in (ENV_ADDRESS, ENV_ID) if not env.get(n)]
+        if missing:
+            raise ValidationError(f"environment variable {missing[0]} is not set", field=missing[0])
+        return cls(env[ENV_ADDRESS], env[ENV_ID], path(ENV_TLS_KEY), path(ENV_TLS_CERT), path(ENV_CLIENT_CA))
+
+    def credentials(self) -> grpc.ServerCredentials | None:
+        """TLS server credentials (client certificates required when a client CA is given), or None."""
+        if self.tls_key is None and self.tls_cert is None:
+            if self.client_ca is not None:
+                raise ValidationError("a client CA was given without a TLS key and certificate", field="client_ca")
+            return None
+        if self.tls_key is None or self.tls_cert is None:
+            given = "key" if self.tls_key is not None else "certificate"
+            raise ValidationError(f"TLS {given} given without its pair; pass both or neither", field="tls")
+        files = [self.tls_key, self.tls_cert] + ([self.client_ca] if self.client_ca else [])
+        for f in files:
+            if not f.is_file():
+                raise NotFound(f"TLS file {f} does not exist", value=str(f))
+        ca = self.client_ca.read_bytes() if self.client_ca else None
+        return grpc.ssl_server_credentials(
+            [(self.tls_key.read_bytes(), self.tls_cert.read_bytes())], ca, require_client_auth=ca is not None
+        )
+
+
+def build_server(config: ServerConfig, chaincode: Any = None) -> tuple[grpc.aio.Server, int]:
+    """A not-yet-started gRPC server serving the chaincode, and the port it is bound to."""
+    server = grpc.aio.server()
+    creds = config.credentials()
+    port = server.add_secure_port(config.address, creds) if creds else server.add_insecure_port(config.address)
+    if port == 0:
+        raise ValidationError(f"cannot listen on {config.address}", field="address", value=config.address)
+    shim_grpc.add_ChaincodeServicer_to_server(
+        ChaincodeService(config.chaincode_id, chaincode or build_chaincode()), server
+    )
+    return server, port
+
+
+async def serve(config: ServerConfig, *, ready: asyncio.Event | None = None) -> None:
+    """Serve until cancelled (then stop with a 3 s grace period for transactions in flight)."""
+    server, _ = build_server(config)
+    await server.start()
+    if ready is not None:
+        ready.set()
+    try:
+        await server.wait_for_termination()
+    finally:
+        await server.stop(3)
