@@ -16,8 +16,10 @@ from api.core.services import Services
 from api.core.settings import Settings
 from api.routes import health
 from api.routes import ledger as ledger_routes
+from api.routes import scans
 
 ROUTERS = [health.router, ledger_routes.router]
+ROUTERS += [scans.router]
 
 
 def create_app(settings: Settings) -> FastAPI:

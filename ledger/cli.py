@@ -9,6 +9,7 @@ from api.cli import credential_app, serve
 from api.demo.cli import demo_app
 from api.origin.cli import origin_app
 from ledger.cli_ledger import ledger_app
+from ledger.cli_parts import cert_app, part_app
 from ledger.identity.cli import network_app
 from scanner.cli import label_app, scan_app
 
@@ -22,6 +23,8 @@ def build_app() -> typer.Typer:
     )
     app.add_typer(network_app, name="network")
     app.add_typer(ledger_app, name="ledger")
+    app.add_typer(part_app, name="part")
+    app.add_typer(cert_app, name="cert")
     app.add_typer(scan_app, name="scan")
     app.add_typer(label_app, name="label")
     app.add_typer(origin_app, name="origin")

@@ -40,6 +40,19 @@ class BomResult:
 def _children_index(materials: Sequence[Material]) -> tuple[dict[str, int], dict[int, list[int]]]:
     ids: dict[str, int] = {}
     for i, m in enumerate(materials):
+        rc, noc = m.regional_content, m.non_originating_content
+        if m.value < 0 or (rc is not None and rc < 0) or (noc is not None and noc < 0):
+            name = (
+                "value"
+                if m.value < 0
+                else ("regional_content" if rc is not None and rc < 0 else "non_originating_content")
+            )
+            amount = getattr(m, name)
+            raise ValidationError(
+                f"materials[{i}].{name} {amount} is negative; amounts must be >= 0",
+                field=f"materials[{i}].{name}",
+                value=str(amount),
+            )
         if m.id in ids:
             raise ValidationError(f"material id {m.id!r} appears twice", field=f"materials[{i}].id", value=m.id)
         ids[m.id] = i

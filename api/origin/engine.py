@@ -101,7 +101,7 @@ def _unknown_field_warnings(req: QualifyRequest) -> list[str]:
 def evaluate(req: QualifyRequest, rules: Rules, *, detail: bool = True) -> Evaluation:
     """Derive the category, net cost and BOM contributions of one request (``detail``: per-line reasons)."""
     hs = normalize_hs(req.good.hs) if req.good.hs is not None else None
-    category = req.good.category or derive_category(rules, hs, req.good.end_use, req.good.vehicle_type)
+    category = req.good.category or _category(req, rules, hs)
     vehicle_type = req.good.vehicle_type
     if category in VEHICLE_CATEGORIES and vehicle_type is None:
         found = vehicle_category(rules, hs, None) if hs else None
@@ -141,6 +141,16 @@ def evaluate(req: QualifyRequest, rules: Rules, *, detail: bool = True) -> Evalu
     )
 
 
+def _category(req: QualifyRequest, rules: Rules, hs: str | None) -> str:
+    """Derive the category; a good the tables cannot place but that brings its own rule is ``general``."""
+    try:
+        return derive_category(rules, hs, req.good.end_use, req.good.vehicle_type)
+    except ValidationError:
+        if req.rule is not None and (req.rule.rvc or req.rule.tariff_shift):
+            return "general"
+        raise
+
+
 def _thresholds(ev: Evaluation, rules: Rules) -> dict[str, Threshold]:
     """Thresholds per offered method: the built-in table, or the request's rule for ``general`` goods."""
     req = ev.request
@@ -160,8 +170,16 @@ def _thresholds(ev: Evaluation, rules: Rules) -> dict[str, Threshold]:
     out = {"NC": rules.threshold(ev.category, "NC", as_of)}
     tv_rules = rules.raw["tv_offered_by_default"]
     tv_possible = "TV" in entry and ev.category not in tv_rules["vehicle_categories"]
-    if tv_possible and not (ev.hs and ev.hs[:2] in tv_rules["never_for_chapters"]) and rule and rule.tv_offered:
-        out["TV"] = rules.threshold(ev.category, "TV", as_of)
+    if tv_possible and not (ev.hs and ev.hs[:2] in tv_rules["never_for_chapters"]):
+        if rule and rule.tv_offered:
+            out["TV"] = rules.threshold(ev.category, "TV", as_of)
+        elif req.method == "TV":
+            # An explicit TV request states that the line's own rule has a TV option (we cannot check it).
+            out["TV"] = rules.threshold(ev.category, "TV", as_of)
+            ev.warnings.append(
+                f"method TV taken as offered by the product rule of {ev.hs or 'this good'} (not in the rules data); "
+                "set rule.tv_offered to say so explicitly"
+            )
     if rule is not None and rule.rvc:
         for m, v in rule.rvc.items():
             if m in out and Decimal(v) != out[m].pct:

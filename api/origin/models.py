@@ -75,12 +75,14 @@ class Material(_In):
     """One BOM line. ``parent`` (another line's id) makes multi-tier BOMs: only top-level lines enter VNM."""
 
     id: str = Field(min_length=1)
-    value: Money
+    # Plain Decimal (finite is checked by pydantic); the engine checks >= 0 itself, which validates
+    # 5,000-line BOMs several times faster than a constrained type.
+    value: Decimal
     origin: Origin
-    regional_content: Money | None = None
+    regional_content: Decimal | None = None
     fails_tariff_shift: bool = False
     core_part: CorePart | None = None
-    non_originating_content: Money | None = None
+    non_originating_content: Decimal | None = None
     evidence: str | None = None
     parent: str | None = None
     description: str | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import selectors
 import socket
 import sys
@@ -24,31 +25,36 @@ from typing import Any
 from ledger.errors import ValidationError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
+_EOL = re.compile(rb"[\r\n]")
 
 
 @dataclass(frozen=True)
 class Read:
-    """One read: the transmitted text, or a frame (numpy array) to decode, and where it came from."""
+    """One read: the transmitted text, or a frame (numpy array) to decode, and where it came from.
+
+    ``quiet`` frames (a camera's continuous video) produce no operator line when no code is found in them; a
+    file dropped into a folder is one deliberate read, so finding nothing in it is reported.
+    """
 
     origin: str
     text: str | None = None
     frame: Any = None
+    quiet: bool = False
 
 
-def split_lines(buffer: bytearray) -> Iterator[str]:
-    """Pop complete CR/LF-terminated lines off a buffer (empty lines, e.g. the LF of CR LF, are skipped)."""
-    while True:
-        cut = -1
-        for i, b in enumerate(buffer):
-            if b in (10, 13):
-                cut = i
-                break
-        if cut < 0:
-            return
-        line = bytes(buffer[:cut])
-        del buffer[: cut + 1]
-        if line:
-            yield line.decode("latin-1")
+def split_lines(buffer: bytearray) -> list[str]:
+    """Pop complete CR/LF-terminated lines off a buffer (empty lines, e.g. the LF of CR LF, are skipped).
+
+    Bytes are read as Latin-1 so that control characters a scanner transmits (GS, RS, EOT) survive unchanged.
+    """
+    lines: list[str] = []
+    end = 0
+    for m in _EOL.finditer(buffer):
+        if m.start() > end:
+            lines.append(bytes(buffer[end : m.start()]).decode("latin-1"))
+        end = m.end()
+    del buffer[:end]
+    return lines
 
 
 class Source:
@@ -263,7 +269,7 @@ class CameraSource(Source):
                 if n % self._every:
                     continue
                 gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
-                yield Read(f"{self.name}#{n}", frame=gray)
+                yield Read(f"{self.name}#{n}", frame=gray, quiet=True)
         finally:
             cap.release()
 

@@ -214,7 +214,12 @@ def test_unknown_sub_line_inside_originating_parent_does_not_matter():
             ],
             "material 'a' is its own ancestor (parent cycle)",
         ),
-        ([{"id": "a", "value": -1, "origin": "originating"}], "materials[0].value: Input should be greater than"),
+        ([{"id": "a", "value": -1, "origin": "originating"}], "materials[0].value -1 is negative; amounts must be >= 0"),
+        (
+            [{"id": "a", "value": 1, "origin": "originating", "regional_content": "-0.5"}],
+            "materials[0].regional_content -0.5 is negative",
+        ),
+        ([{"id": "a", "value": "NaN", "origin": "originating"}], "materials[0].value: Input should be a finite number"),
         ([{"id": "a", "value": 1, "origin": "maybe"}], "materials[0].origin: Input should be 'originating'"),
     ],
 )
@@ -334,3 +339,31 @@ def test_answer_numbers_are_strings():
     a = json.loads(qualify_json(json.dumps(req)))
     assert a["vnm"] == "0.3"
     assert a["rvc"] == "99.97"
+
+
+def test_good_outside_the_tables_with_its_own_rule_is_general():
+    """A plastic part (3926.90) with rule NC 50: NC 100, VNM 40 -> 60 >= 50."""
+    req = {
+        "good": {"hs": "3926.90"},
+        "as_of": "2024-01-01",
+        "net_cost": "100",
+        "rule": {"rvc": {"NC": 50}},
+        "materials": [{"id": "resin", "value": "40", "origin": "non_originating"}],
+    }
+    a = qualify(req)
+    assert (a.category, a.rvc, a.threshold, a.qualifies) == ("general", "60", "50", True)
+    assert a.threshold_source["verified"] is False
+
+
+def test_explicit_tv_for_a_chapter_84_table_line_is_taken_with_a_warning():
+    """8413.30 (Table B) with method TV and no rule: TV 1000, VNM 150 -> 85 >= 80, with a warning."""
+    req = part(good={"hs": "8413.30", "end_use": "oe_pv_lt"}, method="TV", transaction_value="1000")
+    req["materials"][0]["value"] = "150"
+    a = qualify(req)
+    assert (a.method, a.rvc, a.threshold) == ("TV", "85", "80")
+    assert a.warnings == [
+        "method TV taken as offered by the product rule of 841330 (not in the rules data); set rule.tv_offered "
+        "to say so explicitly"
+    ]
+    best = qualify(part(good={"hs": "8413.30", "end_use": "oe_pv_lt"}, method="best", transaction_value="1000"))
+    assert list(best.methods) == ["NC"]  # best never assumes a TV option

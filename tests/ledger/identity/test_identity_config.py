@@ -9,7 +9,7 @@ import yaml
 
 from ledger.errors import ParseError, ValidationError
 from ledger.identity.attrs import Role
-from ledger.identity.config import load_config, parse_config
+from ledger.identity.config import Address, load_config, parse_config
 
 
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
@@ -222,3 +222,18 @@ def test_demo_network_covers_the_region_and_beyond() -> None:
     roles = {m.role for o in cfg.orgs for m in o.members}
     assert roles == {Role.ADMIN, Role.STATION, Role.CERTIFIER, Role.COMPLIANCE, Role.AUDITOR}
     assert cfg.orderer is not None
+
+
+@pytest.mark.parametrize(
+    ("address", "line"),
+    [
+        ({"street": "3900 Stickney Ave", "city": "Toledo"}, "3900 Stickney Ave, Toledo"),
+        (
+            {"street": "1330 Burlington St E", "city": "Hamilton", "region": "ON", "postal_code": "L8N 3J5"},
+            "1330 Burlington St E, Hamilton, ON L8N 3J5",
+        ),
+        ({"street": "Av. Japón 101", "city": "Silao", "postal_code": "36275"}, "Av. Japón 101, Silao, 36275"),
+    ],
+)
+def test_address_one_line(address: dict[str, str], line: str) -> None:
+    assert Address.model_validate(address).one_line() == line

@@ -1,0 +1,138 @@
+"""A real API server per test: uvicorn on 127.0.0.1 (free port, background thread) over a fresh ledger home.
+
+``api_server`` yields an :class:`ApiServer` with the base URL and a bearer credential for every member of the
+four-org test network (made with ``api.cli.create_credential``), and an ``httpx.Client`` per member via
+``server.client(org, member)``. The server is stopped (and its ledger closed) when the test ends.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from api.app import create_app
+from api.cli import create_credential
+from api.core.settings import Settings
+from ledger.identity.network import load_network
+
+#: Every (org, member) of the test network, in a stable order.
+MEMBERS: tuple[tuple[str, str], ...] = (
+    ("OemMSP", "admin"),
+    ("OemMSP", "station1"),
+    ("OemMSP", "certifier"),
+    ("OemMSP", "compliance"),
+    ("Tier1MSP", "admin"),
+    ("Tier1MSP", "station1"),
+    ("Tier1MSP", "certifier"),
+    ("Tier1MSP", "compliance"),
+    ("SupplierMSP", "admin"),
+    ("SupplierMSP", "station1"),
+    ("SupplierMSP", "certifier"),
+    ("SupplierMSP", "compliance"),
+    ("AuditMSP", "admin"),
+    ("AuditMSP", "auditor"),
+)
+
+
+@dataclass
+class ApiServer:
+    """A running server: its URL, home, and one token per (org, member)."""
+
+    base_url: str
+    home: Path
+    tokens: dict[tuple[str, str], str]
+    roles: dict[tuple[str, str], str]
+    _clients: list[httpx.Client] = field(default_factory=list)
+
+    def headers(self, org: str, member: str) -> dict[str, str]:
+        """The Authorization header of a member."""
+        return {"Authorization": f"Bearer {self.tokens[(org, member)]}"}
+
+    def client(self, org: str | None = None, member: str | None = None, timeout: float = 60.0) -> httpx.Client:
+        """An HTTP client authenticated as ``org``/``member`` (anonymous without them)."""
+        headers = self.headers(org, member) if org and member else {}
+        c = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
+        self._clients.append(c)
+        return c
+
+    def close(self) -> None:
+        """Close the clients made by :meth:`client`."""
+        for c in self._clients:
+            c.close()
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class RunningServer:
+    """A uvicorn server thread."""
+
+    server: uvicorn.Server
+    thread: threading.Thread
+    base_url: str
+
+    def stop(self) -> None:
+        """Ask uvicorn to exit and wait for it."""
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+def start_server(settings: Settings, timeout: float = 20.0) -> RunningServer:
+    """Start uvicorn in a thread and return once ``/healthz`` answers 200."""
+    config = uvicorn.Config(
+        create_app(settings), host=settings.host, port=settings.port, log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    base = f"http://{settings.host}:{settings.port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not thread.is_alive():
+            raise RuntimeError("uvicorn exited during start-up")
+        try:
+            if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                return RunningServer(server, thread, base)
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    server.should_exit = True
+    raise RuntimeError(f"{base}/healthz did not answer 200 within {timeout} s")
+
+
+def credentials(home: Path) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], str]]:
+    """A token and the role of every member of the home's network."""
+    tokens, roles = {}, {}
+    network = load_network(home)
+    for member in network.members():
+        cred = create_credential(home, member.msp_id, member.name, label="tests")
+        tokens[(member.msp_id, member.name)] = cred["token"]
+        roles[(member.msp_id, member.name)] = cred["role"]
+    return tokens, roles
+
+
+@pytest.fixture
+def api_server(ledger_home: Path) -> Iterator[ApiServer]:
+    """A real uvicorn server on 127.0.0.1 over a fresh registered network, with a credential per member."""
+    tokens, roles = credentials(ledger_home)
+    settings = Settings(home=ledger_home, host="127.0.0.1", port=free_port(), readmodel_poll_seconds=0.02)
+    running = start_server(settings)
+    api = ApiServer(running.base_url, ledger_home, tokens, roles)
+    try:
+        yield api
+    finally:
+        api.close()
+        running.stop()
