@@ -16,10 +16,10 @@ from api.core.services import Services
 from api.core.settings import Settings
 from api.routes import health
 from api.routes import ledger as ledger_routes
-from api.routes import scans
+from api.routes import containment, custody, epcis, orgs, parts, parttypes, scans
 
 ROUTERS = [health.router, ledger_routes.router]
-ROUTERS += [scans.router]
+ROUTERS += [orgs.router, parttypes.router, parts.router, scans.router, custody.router, containment.router, epcis.router]
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -15,6 +15,7 @@ from chaincode.contracts.parts import PartTransactions
 from chaincode.contracts.parttypes import PartTypeTransactions
 from chaincode.contracts.registry import RegistryTransactions
 from chaincode.contracts.scans import ScanTransactions
+from chaincode.contracts.solicitations import SolicitationTransactions
 from chaincode.errors import tx_kind
 from chaincode.fabric import Contract, ContractChaincode
 from chaincode.serializer import StringPassthroughSerializer
@@ -29,6 +30,7 @@ class ProvenanceContract(
     ScanTransactions,
     CustodyTransactions,
     CertificationTransactions,
+    SolicitationTransactions,
     Contract,
 ):
     """Every transaction of the USMCA provenance chaincode."""

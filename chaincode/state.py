@@ -13,7 +13,7 @@ from typing import Any
 
 from chaincode.fabric import TransactionContextInterface
 from chaincode.validate import iso_z
-from ledger.errors import Forbidden, NotFound
+from ledger.errors import Forbidden, NotFound, Unauthenticated
 from ledger.identity.attrs import CertIdentity, Role, identity_from_cert
 
 #: Object types of composite keys (the read model switches on them; see docs/chaincode.md).
@@ -51,8 +51,10 @@ class Tx:
 
     def __init__(self, ctx: TransactionContextInterface) -> None:
         self.stub = ctx.get_stub()
-        creator = self.stub.get_creator()
-        cert = creator["idBytes"]
+        creator = self.stub.get_creator() or {}
+        cert = creator.get("idBytes")
+        if not cert or not creator.get("mspid"):
+            raise Unauthenticated("the proposal carries no creator identity", field="creator")
         self.caller: CertIdentity = identity_from_cert(
             str(creator["mspid"]), bytes(cert, "utf-8") if isinstance(cert, str) else bytes(cert)
         )

@@ -34,7 +34,8 @@ def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
         except LedgerError as err:
             problem = to_problem(err)
-            where = f" ({problem.extra['field']})" if "field" in problem.extra else ""
+            field = problem.extra.get("field")
+            where = f" ({field})" if field and str(field) not in problem.detail else ""
             raise fail(f"{problem.detail}{where}") from None
         except (OSError, UnicodeDecodeError) as err:
             raise fail(str(err)) from None

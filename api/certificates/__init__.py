@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api.certificates.build import build_certificate
 from api.certificates.canonical import canonical_json, content_hash
-from api.certificates.fields import FieldError, validate_certificate
+from api.certificates.fields import FieldError, valid_until, validate_certificate
 from api.certificates.pdf import render_certificate_pdf
 
 __all__ = [
@@ -13,5 +13,6 @@ __all__ = [
     "canonical_json",
     "content_hash",
     "render_certificate_pdf",
+    "valid_until",
     "validate_certificate",
 ]

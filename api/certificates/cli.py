@@ -1,4 +1,4 @@
-"""``usmca certificate``: validate and render certifications of origin (thin CLI over the library)."""
+"""``usmca certificate``: validate, build, hash and render certifications of origin (thin CLI over the library)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from typing import Annotated
 
 import typer
 
+from api.certificates.build import build_certificate
+from api.certificates.canonical import content_hash
 from api.certificates.fields import validate_certificate
 from api.certificates.pdf import render_certificate_pdf
 from ledger.cli_support import cli_errors, read_text_arg
-from ledger.errors import ParseError
+from ledger.errors import ParseError, ValidationError
 
 certificate_app = typer.Typer(help="USMCA certifications of origin (Annex 5-A).", no_args_is_help=True)
 
@@ -57,3 +59,46 @@ def render_cmd(
     pdf = render_certificate_pdf(_load(file), verify_url=verify_url)
     out.write_bytes(pdf)
     typer.echo(f"wrote {out} ({len(pdf)} bytes)")
+
+
+@certificate_app.command("build")
+@cli_errors
+def build_cmd(
+    answer: Annotated[str, typer.Option("--answer", help="qualification answer JSON (from usmca origin qualify)")],
+    parties: Annotated[
+        str,
+        typer.Option(
+            "--parties",
+            help="JSON with certifier, producer, exporter, importer and optional invoice, blanket_period, "
+            "signed_date, description, origin_criterion, language",
+        ),
+    ],
+) -> None:
+    """Build an unsigned certificate document from a qualifying answer and print it with its content hash."""
+    data = _load(parties)
+    allowed = {
+        "certifier",
+        "producer",
+        "exporter",
+        "importer",
+        "invoice",
+        "blanket_period",
+        "signed_date",
+        "description",
+        "origin_criterion",
+        "language",
+    }
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ValidationError(f"{parties}: unknown key(s) {', '.join(unknown)}", field=unknown[0])
+    if "certifier" not in data or "producer" not in data:
+        raise ValidationError(f"{parties}: certifier and producer are required", field="certifier")
+    cert = build_certificate(_load(answer), **data)
+    typer.echo(json.dumps({"certificate": cert, "content_hash": content_hash(cert)}, indent=2, ensure_ascii=False))
+
+
+@certificate_app.command("hash")
+@cli_errors
+def hash_cmd(file: Annotated[str, typer.Argument(help="certificate JSON file, or -")]) -> None:
+    """Print the content hash (sha256 of the canonical JSON without the signature block)."""
+    typer.echo(content_hash(_load(file)))

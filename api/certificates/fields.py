@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.origin.rules import load_rules
+from ledger.errors import ValidationError
 
 ROLES = ("importer", "exporter", "producer")
 CRITERIA = ("A", "B", "C", "D")
@@ -151,6 +152,24 @@ def _goods(data: dict[str, Any], errors: list[FieldError], single_shipment: bool
             errors.append(
                 FieldError(f"{path}.schedule_ii", f"schedule_ii must be true or false, got {good['schedule_ii']!r}")
             )
+
+
+def valid_until(cert: dict[str, Any]) -> dt.date:
+    """Last day a certification is accepted: four years after it was completed (19 CFR 182.12(h)).
+
+    The completion date is ``signed_date``; the day before its fourth anniversary is the last valid day.
+
+    Raises:
+        ValidationError: no valid ``signed_date``.
+    """
+    try:
+        signed = dt.date.fromisoformat(str(cert["signed_date"]))
+    except (KeyError, ValueError):
+        raise ValidationError(
+            f"signed_date {cert.get('signed_date')!r} is not a date (YYYY-MM-DD)", field="signed_date"
+        ) from None
+    years = int(load_rules().raw["certification"]["validity_years"])
+    return add_months(signed, 12 * years) - dt.timedelta(days=1)
 
 
 def validate_certificate(data: dict[str, Any]) -> list[FieldError]:

@@ -15,7 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from api.origin.bom import BomResult
-from api.origin.engine import Evaluation, decide, evaluate, input_sha256, parse_request
+from api.origin.decision import decide
+from api.origin.evaluation import Evaluation, evaluate, input_sha256, parse_request
 from api.origin.models import Lvc, Purchases, QualifyAnswer, QualifyRequest
 from api.origin.rules import load_rules
 from api.origin.rvc import fmt

@@ -118,6 +118,7 @@ class Policy(_In):
     """Policy switches where the law is disputed; the defaults are the conservative choice."""
 
     core_part_rollup: Literal["panel", "us"] | None = None
+    ht_lvc_credit: bool | None = None
 
 
 class QualifyRequest(_In):

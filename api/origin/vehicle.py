@@ -119,10 +119,44 @@ def core_parts_test(
     ), failing
 
 
-def purchases_test(rules: Rules, name: str, purchases: Purchases | None) -> TestResult:
-    """At least 70 % of the producer's steel (or aluminum) purchases originating (CA-ROO s.17)."""
+def tagged_core_parts_test(
+    rules: Rules, category: str, as_of: dt.date, tagged: dict[str, bool], super_core: bool
+) -> tuple[TestResult, list[str]]:
+    """Core-parts test from BOM lines tagged ``core_part`` when no ``core_parts`` figures are given.
+
+    A tagged line's declared origin decides (an originating core part met its RVC; the supplier certified it).
+    The super-core needs net cost and VNM per part, so it cannot be tested this way.
+    """
+    spec = rules.raw["core_parts"]["pv_lt" if category == "pv_lt_vehicle" else "heavy_truck"]
+    required = fmt(rules.threshold(spec["threshold_category"], "NC", as_of).pct)
+    if super_core:
+        detail = "super_core needs core_parts with net_cost and vnm per part"
+        return TestResult(name="core_parts", passed=False, value=None, required=required, detail=detail), []
+    missing = [p for p in spec["always_used"] if p not in tagged]
+    if spec["propulsion_any_of"] and not any(p in tagged for p in spec["propulsion_any_of"]):
+        missing.append(" or ".join(spec["propulsion_any_of"]))
+    failing = sorted(p for p, ok in tagged.items() if not ok)
+    bits = [f"{p} {'originating' if tagged[p] else 'not originating'}" for p in sorted(tagged)]
+    detail = "from BOM lines tagged core_part: " + "; ".join(bits)
+    if missing:
+        detail = f"missing core part(s): {', '.join(missing)}; " + detail
+    if failing:
+        detail = f"failing: {', '.join(failing)}; " + detail
+    passed = not missing and not failing
+    return TestResult(name="core_parts", passed=passed, value=None, required=required, detail=detail), failing
+
+
+def purchases_test(rules: Rules, name: str, purchases: Purchases | None, as_of: dt.date | None = None) -> TestResult:
+    """At least 70 % of the producer's steel (or aluminum) purchases originating (CA-ROO s.17).
+
+    From 2027-07-01 originating steel must also be melted and poured in the region; the engine takes the
+    producer's originating figure as declared and says so in the detail.
+    """
     required = fmt(rules.steel_aluminum_pct)
     source = rules.raw["steel_aluminum"]["source"]
+    melted = rules.raw["steel_aluminum"]["melted_and_poured_from"]
+    if name == "steel" and as_of is not None and as_of >= melted:
+        source += f"; steel counts as originating only if melted and poured in the region (from {melted})"
     if purchases is None:
         return TestResult(name=name, passed=False, value=None, required=required, detail=f"no {name} purchases given")
     if purchases.originating > purchases.purchases:

@@ -43,9 +43,7 @@ class ScanIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_SCAN]})
 
     uid: str = Field(min_length=1, max_length=512, description="Canonical part identifier (absolute URI).")
-    event_time: str = Field(
-        min_length=1, max_length=64, description="When the read happened: RFC 3339 with offset."
-    )
+    event_time: str = Field(min_length=1, max_length=64, description="When the read happened: RFC 3339 with offset.")
     event_hash: str | None = Field(
         None,
         pattern=EVENT_HASH_PATTERN,
@@ -160,9 +158,7 @@ def scan_event(scan: ScanIn, station: dict[str, Any], where: str = "scan") -> Ob
             read_point=scan.read_point or station.get("read_point"),
         )
     except LedgerError as err:
-        raise type(err)(
-            f"{where}: {err.message}", value=err.value, field=f"{where}.{err.field or 'uid'}"
-        ) from None
+        raise type(err)(f"{where}: {err.message}", value=err.value, field=f"{where}.{err.field or 'uid'}") from None
 
 
 def scan_args(services: Services, principal: Principal, scans: list[ScanIn]) -> list[dict[str, Any]]:

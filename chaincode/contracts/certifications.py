@@ -18,7 +18,7 @@ from chaincode.contracts.registry import org_must_exist
 from chaincode.errors import evaluate, submit
 from chaincode.fabric import TransactionContextInterface
 from chaincode.signature import verify_detached
-from chaincode.state import CERT, CERT_BY_ORG, CERT_BY_TYPE, Tx, answer
+from chaincode.state import CERT, CERT_BY_ORG, CERT_BY_TYPE, PART, Tx, answer
 from chaincode.validate import Fields, check_ident, check_uri, parse_object
 from ledger.canonical import canonical_json
 from ledger.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -128,6 +128,20 @@ async def _cert(tx: Tx, cert_id: str) -> dict[str, Any]:
     return doc
 
 
+async def _check_serials(tx: Tx, uids: list[str], type_id: str) -> None:
+    """A serial-scoped certification may only name commissioned parts of the certified part type."""
+    for uid in uids:
+        part = await tx.get(tx.key(PART, uid))
+        if part is None:
+            raise NotFound(f"certification scope part {uid} was never commissioned", field="scope.uids", value=uid)
+        if part["part_type"] != type_id:
+            raise ValidationError(
+                f"certification scope part {uid} is of part type {part['part_type']}, not {type_id}",
+                field="scope.uids",
+                value=uid,
+            )
+
+
 class CertificationTransactions:
     """SubmitCertification, RevokeCertification and the certification reads."""
 
@@ -175,6 +189,8 @@ class CertificationTransactions:
                 )
         for customer in body.get("customers") or []:
             await org_must_exist(tx, customer)
+        if body["scope"]["kind"] == "serials":
+            await _check_serials(tx, body["scope"]["uids"], ptype["id"])
         doc = {
             **body,
             "signature": signature,

@@ -101,7 +101,7 @@ class EmbeddedLedger:
         if self.store.height() == 0:
             config = genesis_config(network)
             commit_genesis(self.store, config)
-        self.trust = ChannelTrust.from_genesis(self.store)
+        self.trust = ChannelTrust.from_genesis(self.store, network.crls())
         from chaincode import build_chaincode
 
         self._chaincode = build_chaincode()

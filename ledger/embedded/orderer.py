@@ -19,7 +19,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ledger.embedded.envelope import Proposal
 from ledger.embedded.store import Store
 from ledger.embedded.stub import Version
 from ledger.embedded.validator import VALID, Checked, Trust, block_hashes, check_state, check_stateless
@@ -185,10 +184,7 @@ def commit_block(store: Store, envelopes: list[bytes], checked: list[Checked]) -
                 continue
             writes = chk.response.rwset.writes
             view.apply(writes, (number, idx))
-            prop: Proposal = chk.proposal
-            hist_rows.extend(
-                (key.encode(), number, idx, chk.tx_id, value, prop.seconds, prop.nanos) for key, value in writes.items()
-            )
+            hist_rows.extend((key.encode(), number, idx) for key in writes)
         created = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
         data_hash, meta_hash, block_hash = block_hashes(number, previous, envelopes, codes, created)
         conn.execute(
@@ -203,7 +199,7 @@ def commit_block(store: Store, envelopes: list[bytes], checked: list[Checked]) -
             "INSERT OR REPLACE INTO state VALUES (?,?,?,?)",
             [(k.encode(), v, ver[0], ver[1]) for k, (ver, v) in final if v is not None],
         )
-        conn.executemany("INSERT INTO history VALUES (?,?,?,?,?,?,?)", hist_rows)
+        conn.executemany("INSERT INTO history VALUES (?,?,?)", hist_rows)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

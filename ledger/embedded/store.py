@@ -15,6 +15,7 @@ from pathlib import Path
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from ledger.embedded.envelope import Envelope, Proposal, Response
 from ledger.embedded.stub import Version
 
 SCHEMA = """
@@ -47,10 +48,6 @@ CREATE TABLE IF NOT EXISTS history(
     key BLOB NOT NULL,
     block INTEGER NOT NULL,
     idx INTEGER NOT NULL,
-    tx_id TEXT NOT NULL,
-    value BLOB,
-    ts_seconds INTEGER NOT NULL,
-    ts_nanos INTEGER NOT NULL,
     PRIMARY KEY(key, block, idx)
 ) WITHOUT ROWID;
 """
@@ -114,13 +111,21 @@ class SnapshotReader:
             yield bytes(key).decode("utf-8"), bytes(value), (block, idx)
 
     def history(self, key: str) -> Iterator[tuple[str, bytes, bool, Timestamp]]:
-        """Every committed write of a key, oldest first."""
+        """Every committed write of a key, oldest first.
+
+        Like Fabric's history database, the index holds only (key, block, transaction); the value and the
+        timestamp are read from the transaction itself, so history never duplicates block data.
+        """
         rows = self._conn.execute(
-            "SELECT tx_id, value, ts_seconds, ts_nanos FROM history WHERE key=? ORDER BY block, idx",
+            "SELECT t.tx_id, t.envelope FROM history h JOIN txs t ON t.block = h.block AND t.idx = h.idx "
+            "WHERE h.key=? ORDER BY h.block, h.idx",
             (_k(key),),
-        )
-        for tx_id, value, sec, nanos in rows:
-            yield tx_id, bytes(value or b""), value is None, Timestamp(seconds=sec, nanos=nanos)
+        ).fetchall()
+        for tx_id, envelope in rows:
+            env = Envelope.from_bytes(bytes(envelope))
+            prop = Proposal.from_bytes(env.proposal_bytes)
+            value = Response.from_bytes(env.response_bytes).rwset.writes.get(key)
+            yield tx_id, value or b"", value is None, Timestamp(seconds=prop.seconds, nanos=prop.nanos)
 
 
 class Store:

@@ -62,21 +62,25 @@ class ChannelTrust:
     clock: _TxClock
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> ChannelTrust:
-        """Build from a genesis configuration dictionary."""
+    def from_config(cls, config: dict[str, Any], crls: dict[str, bytes] | None = None) -> ChannelTrust:
+        """Build from a genesis configuration dictionary and, for live validation, current revocation lists.
+
+        Revocation is not retroactive: ``verify`` replays with the genesis roots only, so transactions a member
+        made before being revoked stay valid, while the live ledger refuses anything new from that member.
+        """
         roots = {msp: v["root_cert"].encode() for msp, v in config["msps"].items()}
         msp_ids = tuple(sorted(roots))
         clock = _TxClock()
         policy = parse_policy(config["endorsement_policy"], msp_ids)
-        return cls(config["channel"], msp_ids, policy, MspValidator(roots, clock=clock), clock)
+        return cls(config["channel"], msp_ids, policy, MspValidator(roots, crls=crls, clock=clock), clock)
 
     @classmethod
-    def from_genesis(cls, store: Store) -> ChannelTrust:
+    def from_genesis(cls, store: Store, crls: dict[str, bytes] | None = None) -> ChannelTrust:
         """Read block 0 of a ledger file."""
         txs = store.block_txs(0)
         if not txs:
             raise ValidationError(f"{store.path} has no genesis block", value=str(store.path))
-        return cls.from_config(json.loads(txs[0].envelope))
+        return cls.from_config(json.loads(txs[0].envelope), crls)
 
     def member_ok(self, msp_id: str, cert: bytes, at: float | None = None) -> bool:
         """Issued by the org's root and valid at ``at`` (a transaction's timestamp; None means now)."""

@@ -118,16 +118,26 @@ _UNSORTED_KEYS = _PAIR_KEYS
 # ---------------------------------------------------------------- step 2: XML-shaped tree
 
 
+def _sort(nodes: list[Any]) -> None:
+    """Sort sibling nodes as the reference does, falling back to their text form where it would fail."""
+    try:
+        nodes.sort()
+    except TypeError:
+        nodes.sort(key=repr)
+
+
 def to_tree(obj: Any, ns: Mapping[str, str]) -> Node:
     """JSON as ``(name, text, children)`` nodes, siblings sorted, prefixed keys as ``{namespace}local``."""
     if isinstance(obj, list):
         children = [to_tree(item, ns) for item in obj]
         if not any(k in obj for k in _UNSORTED_KEYS):
-            children.sort()
+            _sort(children)
         return ("", "", children)
     if isinstance(obj, dict):
-        name = obj.get("type", "") if "type" in obj else ""
-        text = obj.get("#text", "") if "#text" in obj else ""
+        # Where the reference would fail on a non-string type or text, use its text form instead.
+        name, text = obj.get("type", ""), obj.get("#text", "")
+        name = name if isinstance(name, str) else str(name)
+        text = text if isinstance(text, str) else str(text)
         kids: list[Any] = []
         for key, val in obj.items():
             if key in ("#text", "rdfs:comment", "comment") or key.startswith("@xmlns"):
@@ -140,7 +150,7 @@ def to_tree(obj: Any, ns: Mapping[str, str]) -> Node:
             else:
                 kids.append((label, child[1], child[2]))
         if not any(k in obj for k in _UNSORTED_KEYS):
-            kids.sort()
+            _sort(kids)
         return (name, text, kids)
     if isinstance(obj, str):
         prefix, sep, local = obj.partition(":")
@@ -162,7 +172,7 @@ def reshape(node: Node) -> Node:
             kept.append(e)
     for list_name, elements in lists.items():
         if list_name in _PAIR_LISTS:
-            kept.append((list_name, "", [_pair(e[2]) for e in elements]))
+            kept.append((list_name, "", [p for p in (_pair(e[2]) for e in elements) if p]))
         else:
             kept.append((list_name, "", elements))
     child_epcs = [("epc", e[1], []) for e in kept if e[0] == "childEPCs"]

@@ -9,24 +9,18 @@ once per event id, a batch resent after a crash never duplicates a scan.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from scanner.station.outbox import Outbox, OutboxEvent
-
-
-class Sink(Protocol):
-    """Something that records events: the ledger directly, or the HTTP API."""
-
-    def deliver(self, events: list[OutboxEvent]) -> dict[str, tuple[str, dict[str, Any]]]:
-        """Record the events; map each event id to (DELIVERED or REFUSED, the answer). Raise when unreachable."""
-        ...
+from scanner.station.sinks import Sink
 
 
 @dataclass
 class Backoff:
-    """Exponential backoff between failed attempts."""
+    """Exponential backoff between failed attempts: ``initial``, then times ``factor``, capped at ``maximum``."""
 
     initial: float = 0.05
     maximum: float = 5.0
@@ -44,7 +38,12 @@ class Backoff:
 
 
 class Forwarder:
-    """A thread that drains the outbox into a sink."""
+    """A thread that drains the outbox into a sink.
+
+    Callbacks run on the forwarder thread: ``on_outcome`` once per settled event, ``on_offline`` when a
+    delivery fails while the forwarder was online (and with every later failure's error), ``on_online`` when a
+    delivery succeeds again after an outage.
+    """
 
     def __init__(
         self,
@@ -54,16 +53,19 @@ class Forwarder:
         batch_size: int = 500,
         backoff: Backoff | None = None,
         on_outcome: Callable[[OutboxEvent, str, dict[str, Any]], None] | None = None,
-        on_error: Callable[[Exception], None] | None = None,
+        on_offline: Callable[[Exception, bool], None] | None = None,
+        on_online: Callable[[], None] | None = None,
     ) -> None:
         self._outbox, self._sink = outbox, sink
         self._batch = batch_size
         self._backoff = backoff or Backoff()
         self._on_outcome = on_outcome
-        self._on_error = on_error
+        self._on_offline = on_offline
+        self._on_online = on_online
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.online = True
+        self.last_error: str | None = None
 
     def start(self) -> None:
         """Run in a background thread."""
@@ -71,16 +73,13 @@ class Forwarder:
         self._thread.start()
 
     def stop(self, *, drain_timeout: float = 0.0) -> None:
-        """Stop, optionally after trying to deliver what is pending for up to ``drain_timeout`` seconds."""
-        if drain_timeout > 0:
-            import time
-
-            end = time.monotonic() + drain_timeout
-            while self._outbox.counts()["pending"] and time.monotonic() < end:
-                time.sleep(0.05)
+        """Stop, after trying to deliver what is pending for up to ``drain_timeout`` seconds."""
+        end = time.monotonic() + drain_timeout
+        while self._outbox.counts()["pending"] and time.monotonic() < end:
+            time.sleep(0.05)
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=30)
 
     def run(self) -> None:
         """Deliver until stopped."""
@@ -90,22 +89,26 @@ class Forwarder:
             self.deliver_once()
 
     def deliver_once(self) -> int:
-        """Deliver one batch; returns how many events were settled (0 after a failure)."""
+        """Deliver one batch; returns how many events were settled (0 after a failure, which waits the backoff)."""
         batch = self._outbox.pending(self._batch)
         if not batch:
             return 0
         try:
             outcomes = self._sink.deliver(batch)
         except Exception as exc:
-            self.online = False
-            self._outbox.failed_attempt([e.event_id for e in batch], str(exc)[:500])
-            if self._on_error:
-                self._on_error(exc)
+            was_online, self.online = self.online, False
+            self.last_error = str(exc)[:500]
+            self._outbox.failed_attempt([e.event_id for e in batch], self.last_error)
+            if self._on_offline:
+                self._on_offline(exc, was_online)
             self._stop.wait(self._backoff.failed())
             return 0
-        self.online = True
+        was_online, self.online = self.online, True
+        self.last_error = None
         self._backoff.reset()
         self._outbox.mark(outcomes)
+        if not was_online and self._on_online:
+            self._on_online()
         if self._on_outcome:
             for e in batch:
                 if e.event_id in outcomes:

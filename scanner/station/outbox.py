@@ -91,7 +91,9 @@ class Outbox:
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
-            raise ValidationError(f"outbox {self.path} is not a usable SQLite file: {exc}", value=str(self.path)) from None
+            raise ValidationError(
+                f"outbox {self.path} is not a usable SQLite file: {exc}", value=str(self.path)
+            ) from None
         self._new = threading.Condition(self._lock)
 
     def append(self, event: NewEvent) -> bool:

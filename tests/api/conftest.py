@@ -136,3 +136,67 @@ def api_server(ledger_home: Path) -> Iterator[ApiServer]:
     finally:
         api.close()
         running.stop()
+
+
+# -- helpers for building a small supply chain through the API ---------------------------------------------------
+
+#: Part types of the test chain: (org, part number, GTIN or None, USMCA category, core family).
+PART_TYPES = {
+    "SupplierMSP": ("CAST-1", "00628000000013", "core_part", "transmission"),
+    "Tier1MSP": ("TX-1", None, "core_part", "transmission"),
+    "OemMSP": ("VEH-1", None, "other", None),
+}
+SITES = {"SupplierMSP": "supplier-plant", "Tier1MSP": "tier1-plant", "OemMSP": "oem-plant"}
+STATIONS = {"SupplierMSP": "sup-st1", "Tier1MSP": "t1-st1", "OemMSP": "oem-st1"}
+
+
+def part_type_id(org: str) -> str:
+    """The id of an org's test part type."""
+    return f"{org}:{PART_TYPES[org][0]}"
+
+
+def register_part_type(api: ApiServer, org: str) -> dict:
+    """Register the org's test part type through the API (as its admin)."""
+    number, gtin, category, family = PART_TYPES[org]
+    body = {"part_number": number, "description": f"{number} test part", "hs_code": "8708.40",
+            "usmca_category": category, "unit": "each"}  # fmt: skip
+    if gtin:
+        body["gtin"] = gtin
+    if family:
+        body["core_family"] = family
+    r = api.client(org, "admin").post("/v1/part-types", json=body)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def uid(org: str, n: int) -> str:
+    """A test part identifier."""
+    return f"urn:usmca:part:{org}:{PART_TYPES[org][0]}:{n:04d}"
+
+
+def commission(
+    api: ApiServer, org: str, numbers: range | list[int], lot: str = "L1", date: str = "2026-01-10"
+) -> list[str]:
+    """Commission parts of the org's test part type (as its admin); returns their uids."""
+    parts = [{"uid": uid(org, n), "part_type": part_type_id(org), "lot": lot, "production_date": date,
+              "site_id": SITES[org]} for n in numbers]  # fmt: skip
+    r = api.client(org, "admin").post("/v1/parts/batch", json={"parts": parts})
+    assert r.status_code == 201, r.text
+    return [p["uid"] for p in parts]
+
+
+def ship_and_receive(api: ApiServer, sender: str, receiver: str, uids: list[str], shipment_id: str) -> None:
+    """Move parts from one org to another through the API."""
+    r = api.client(sender, "admin").post(
+        "/v1/shipments", json={"shipment_id": shipment_id, "to_msp": receiver, "uids": uids}
+    )
+    assert r.status_code == 201, r.text
+    r = api.client(receiver, "admin").post(f"/v1/shipments/{sender}/{shipment_id}/receipt", json={"uids": uids})
+    assert r.status_code == 200, r.text
+
+
+def path_uid(u: str) -> str:
+    """A part uid as a URL path segment."""
+    from urllib.parse import quote
+
+    return quote(u, safe="")

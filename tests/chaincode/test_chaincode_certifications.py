@@ -275,3 +275,22 @@ def test_list_by_part_type_and_by_org(world: World) -> None:
     assert h.evaluate(world.m(OEM, "auditor"), "ListCertificationsByOrg", OEM) == []
     with pytest.raises(Forbidden):
         h.evaluate(make_member(OEM, "anon", None), "ListCertificationsByOrg", T1)
+
+
+def test_serial_scope_names_parts_of_the_certified_type(world: World) -> None:
+    own = world.commission(T2, "C1")[0]
+    other = world.commission(T1, "X1")[0]
+    doc = submit(world, T2, "SER-1", scope={"kind": "serials", "uids": [own]})
+    assert doc["scope"] == {"kind": "serials", "uids": [own]}
+    who = world.certifier(T2)
+    err = world.h.error(
+        who, "SubmitCertification", signed(who, body(world, T2, "SER-2", scope={"kind": "serials", "uids": [other]}))
+    )
+    assert isinstance(err, ValidationError)
+    assert err.message == f"certification scope part {other} is of part type TierOneMSP:PT-TIE, not CastCoMSP:PT-CAS"
+    ghost = "urn:usmca:castcomsp:NONE"
+    err = world.h.error(
+        who, "SubmitCertification", signed(who, body(world, T2, "SER-3", scope={"kind": "serials", "uids": [ghost]}))
+    )
+    assert isinstance(err, NotFound)
+    assert err.message == f"certification scope part {ghost} was never commissioned"

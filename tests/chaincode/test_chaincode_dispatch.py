@@ -122,3 +122,16 @@ def test_every_transaction_has_a_test_and_a_doc_entry() -> None:
     for name in transactions():
         assert f'"{name}"' in tests, f"no test invokes {name}"
         assert re.search(rf"^### `?{name}`?\b", docs, re.M), f"docs/chaincode.md has no '### {name}' section"
+
+
+def test_proposal_without_creator_is_unauthenticated(h: Harness) -> None:
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    from ledger.embedded.stub import SimulationStub
+
+    stub = SimulationStub(h.state, channel_id="c", tx_id="t", fn="ListOrgs", args=[], creator_msp="",
+                          creator_cert=b"", timestamp=Timestamp(seconds=1))  # fmt: skip
+    resp = h.loop.run_until_complete(h.cc.invoke(stub))
+    err = decode_error(resp.message)
+    assert err is not None
+    assert (err.kind, err.message) == ("unauthenticated", "the proposal carries no creator identity")

@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chaincode import anomalies, lineage
 from chaincode.anomalies import Point, Sighting
@@ -209,3 +211,43 @@ def test_lineage_missing_upstream_and_own_problem_wins() -> None:
 def test_four_year_limit(issued: str, today: str, expected: str) -> None:
     certs = {"A": cert("A", issued=issued)}
     assert lineage.evaluate("A", certs, dt.date.fromisoformat(today)).status == expected
+
+
+@st.composite
+def cert_dags(draw: st.DrawFn) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """Certifications C0..Cn where Ci may rely on any Cj with j < i (the ledger only allows existing ids)."""
+    n = draw(st.integers(min_value=1, max_value=8))
+    certs: dict[str, dict[str, Any]] = {}
+    bad: set[str] = set()
+    for i in range(n):
+        ups = draw(st.lists(st.integers(min_value=0, max_value=i - 1), max_size=3, unique=True)) if i else []
+        revoked = draw(st.booleans())
+        expired = draw(st.booleans())
+        scope = {"kind": "blanket", "from": "2025-03-01", "to": "2025-12-31" if expired else "2026-12-31"}
+        certs[f"C{i}"] = cert(f"C{i}", issued="2025-03-01", upstream=tuple(f"C{j}" for j in ups), revoked=revoked,
+                              scope=scope)  # fmt: skip
+        if revoked or expired:
+            bad.add(f"C{i}")
+    return certs, bad
+
+
+def _closure(cid: str, certs: dict[str, dict[str, Any]]) -> set[str]:
+    seen, todo = set(), [cid]
+    while todo:
+        c = todo.pop()
+        if c not in seen:
+            seen.add(c)
+            todo.extend(certs[c]["upstream"])
+    return seen
+
+
+@given(cert_dags())
+def test_lineage_valid_iff_nothing_in_the_closure_is_revoked_or_expired(dag) -> None:
+    certs, bad = dag
+    today = dt.date(2026, 3, 1)
+    for cid in certs:
+        status = lineage.evaluate(cid, certs, today)
+        assert status.valid == (not (_closure(cid, certs) & bad))
+        if not status.valid and cid not in bad:
+            assert status.status == "upstream_invalid"
+            assert any(f"upstream certification {u} " in r for u in certs[cid]["upstream"] for r in status.reasons)

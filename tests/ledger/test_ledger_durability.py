@@ -157,8 +157,16 @@ def test_deleted_state_row_is_named(busy_home: Path) -> None:
 
 def test_tampered_history_row_is_named(busy_home: Path) -> None:
     key = b"\x00part\x00urn:test:t:4\x00"
-    problem = _tamper(busy_home, "UPDATE history SET value=? WHERE key=?", (b"{}", key))
-    assert problem.startswith("history row") and "urn:test:t:4" in problem
+    problem = _tamper(busy_home, "UPDATE history SET idx=idx+1 WHERE key=?", (key,))
+    assert problem.startswith("history row")
+    assert "urn:test:t:4" in problem
+
+
+def test_deleted_history_row_is_named(busy_home: Path) -> None:
+    key = "\x00part\x00urn:test:t:5\x00".encode()
+    problem = _tamper(busy_home, "DELETE FROM history WHERE key=?", (key,))
+    assert problem.startswith("history row")
+    assert "urn:test:t:5" in problem
 
 
 def test_verify_cli_exit_codes(busy_home: Path) -> None:

@@ -191,3 +191,25 @@ def test_client_library_round_trip(ledger_home: Path) -> None:
         )
     assert isinstance(info.value.cause, Conflict)
     assert station.get_part("urn:test:part:1")["part"]["owner_msp"] == SUPPLIER
+
+
+def test_revoked_member_is_refused_but_its_past_transactions_stay_valid(ledger_home: Path) -> None:
+    from ledger.identity.msp import revoke_member
+
+    def scan(n: int) -> str:
+        return js(
+            {
+                "uid": "urn:test:x",
+                "station_id": "sup-st1",
+                "event_time": "2026-11-02T10:00:00+00:00",
+                "event_hash": "ni:///sha-256;" + f"{n:064x}" + "?ver=CBV2.0",
+            }
+        )
+
+    connect(ledger_home, SUPPLIER, "station1").submit("RecordScan", scan(1))
+    EmbeddedLedger.close_all()
+    revoke_member(ledger_home, SUPPLIER, "station1")
+    with pytest.raises(EndorseError, match="not a member"):
+        connect(ledger_home, SUPPLIER, "station1").submit("RecordScan", scan(2))
+    EmbeddedLedger.close_all()
+    assert verify_ledger(ledger_home / LEDGER_FILE).ok

@@ -58,3 +58,43 @@ def test_render_invalid_exit_2(tmp_path):
     assert result.exit_code == 2
     assert "signed_date 'never' is not a date" in result.stderr
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_build_and_hash(tmp_path):
+    from api.certificates import content_hash
+    from tests.api.certificates.test_cert_build import answer
+
+    ans = tmp_path / "a.json"
+    ans.write_text(answer().model_dump_json())
+    parties = tmp_path / "p.json"
+    base = cert()
+    parties.write_text(
+        json.dumps(
+            {
+                "certifier": base["certifier"],
+                "producer": "same_as_certifier",
+                "exporter": "same_as_certifier",
+                "invoice": "INV-9",
+                "signed_date": "2025-12-15",
+            }
+        )
+    )
+    result = CliRunner().invoke(certificate_app, ["build", "--answer", str(ans), "--parties", str(parties)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["content_hash"] == content_hash(out["certificate"])
+    assert out["certificate"]["goods"][0]["invoice"] == "INV-9"
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(out["certificate"]))
+    result = CliRunner().invoke(certificate_app, ["hash", str(path)])
+    assert result.stdout.strip() == out["content_hash"]
+
+
+def test_build_refuses_unknown_party_keys(tmp_path):
+    parties = tmp_path / "p.json"
+    parties.write_text(json.dumps({"certifier": {}, "producer": "various", "shipper": "x"}))
+    ans = tmp_path / "a.json"
+    ans.write_text("{}")
+    result = CliRunner().invoke(certificate_app, ["build", "--answer", str(ans), "--parties", str(parties)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {parties}: unknown key(s) shipper"

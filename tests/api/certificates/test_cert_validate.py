@@ -253,3 +253,24 @@ def test_every_problem_is_reported_at_once():
         "goods[0].origin_criterion",
         "signed_date",
     ]
+
+
+@pytest.mark.parametrize(
+    ("signed", "last"),
+    [("2025-12-15", "2029-12-14"), ("2024-02-29", "2028-02-28"), ("2026-01-01", "2029-12-31")],
+)
+def test_valid_for_four_years_from_completion(signed, last):
+    """19 CFR 182.12(h): accepted for four years following the date it was completed."""
+    import datetime as dt
+
+    from api.certificates import valid_until
+
+    assert valid_until(cert(signed_date=signed)) == dt.date.fromisoformat(last)
+
+
+def test_valid_until_needs_a_date():
+    from api.certificates import valid_until
+    from ledger.errors import ValidationError
+
+    with pytest.raises(ValidationError, match=r"signed_date 'soon' is not a date"):
+        valid_until(cert(signed_date="soon"))

@@ -214,7 +214,10 @@ def test_unknown_sub_line_inside_originating_parent_does_not_matter():
             ],
             "material 'a' is its own ancestor (parent cycle)",
         ),
-        ([{"id": "a", "value": -1, "origin": "originating"}], "materials[0].value -1 is negative; amounts must be >= 0"),
+        (
+            [{"id": "a", "value": -1, "origin": "originating"}],
+            "materials[0].value -1 is negative; amounts must be >= 0",
+        ),
         (
             [{"id": "a", "value": 1, "origin": "originating", "regional_content": "-0.5"}],
             "materials[0].regional_content -0.5 is negative",

@@ -262,3 +262,61 @@ def test_heavy_truck_thresholds_and_core_parts():
     assert "[rule unverified, see rules data]" in by_name(a)["core_parts"].detail
     req["as_of"] = "2027-07-01"  # 70 from 1 July 2027
     assert qualify(req).qualifies is False
+
+
+@pytest.mark.parametrize(
+    ("mm", "as_of", "policy", "threshold", "passed"),
+    [
+        # 2025: threshold 64; RVC 62. Without the election: 62 < 64 fails.
+        ("33", "2025-01-01", {}, "64", False),
+        # With the election, M&M 33 gives 3 points: 64 - 3 = 61 <= 62 passes.
+        ("33", "2025-01-01", {"ht_lvc_credit": True}, "61", True),
+        # M&M 40 gives 10 points, but the requirement never goes below 60.
+        ("40", "2025-01-01", {"ht_lvc_credit": True}, "60", True),
+        # From 2027-07-01 the credit is gone: threshold 70.
+        ("40", "2027-07-01", {"ht_lvc_credit": True}, "70", False),
+    ],
+)
+def test_heavy_truck_lvc_credit(mm, as_of, policy, threshold, passed):
+    """Road tractor: NC 100000, VNM 38000 -> RVC 62; CA-ROO s.18(22) credit of (M&M - 30) points until 2027-07-01."""
+    req = {
+        "good": {"hs": "8701.20"},
+        "as_of": as_of,
+        "net_cost": "100000",
+        "materials": [{"id": "imports", "value": "38000", "origin": "non_originating"}],
+        "lvc": {"material_manufacturing": mm, "technology": 10, "assembly": 5},
+        "policy": policy,
+    }
+    a = qualify(req)
+    t = by_name(a)["rvc"]
+    assert (a.rvc, a.threshold, t.passed) == ("62", threshold, passed)
+    assert a.policy["ht_lvc_credit"] == ("true" if policy else "false")
+
+
+def test_steel_melted_and_poured_note_from_july_2027():
+    before = by_name(qualify(car(as_of="2027-06-30")))["steel"].detail
+    after = by_name(qualify(car(as_of="2027-07-01")))["steel"].detail
+    assert "melted and poured" not in before
+    assert after.endswith("steel counts as originating only if melted and poured in the region (from 2027-07-01))")
+
+
+def test_core_parts_from_tagged_bom_lines_when_no_figures():
+    """No core_parts figures: the tagged BOM lines decide. All six tagged and originating -> passes;
+    the axle line non-originating -> fails with axle in the what-if."""
+    req = car()
+    del req["core_parts"]
+    req["materials"] = [
+        {"id": p, "value": "1000", "origin": "originating", "core_part": p}
+        for p in ("engine", "transmission", "body_chassis", "axle", "suspension", "steering")
+    ]
+    t = by_name(qualify(req))["core_parts"]
+    assert t.passed is True
+    assert t.detail.startswith("from BOM lines tagged core_part: axle originating;")
+    req["materials"][3]["origin"] = "non_originating"
+    a = qualify(req)
+    assert by_name(a)["core_parts"].detail.startswith("failing: axle; ")
+    assert "core part axle must become originating" in a.what_if["also_needed"]
+    req["materials"] = req["materials"][:2]
+    assert by_name(qualify(req))["core_parts"].detail.startswith(
+        "missing core part(s): body_chassis, axle, suspension, steering; "
+    )
