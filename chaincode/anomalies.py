@@ -91,10 +91,11 @@ def custody_flags(uid: str, part: dict[str, Any] | None, station_msp: str) -> di
         return {UNKNOWN_PART: f"{uid} was never commissioned"}
     flags: dict[str, str] = {}
     status = part["status"]
+    if status == CONSUMED:
+        # Custody of a consumed part follows its top-level assembly, which this record does not name.
+        return {CONSUMED: f"{uid} was consumed by {part.get('parent')}"}
     if status == DECOMMISSIONED:
         flags[DECOMMISSIONED] = f"{uid} was decommissioned"
-    elif status == CONSUMED:
-        flags[CONSUMED] = f"{uid} was consumed by {part.get('parent')}"
     owner = part["owner_msp"]
     inbound = status == "in_transit" and (part.get("shipment") or {}).get("to_msp") == station_msp
     if owner != station_msp and not inbound:

@@ -161,3 +161,24 @@ class LedgerClient:
     def certifications_by_org(self, msp_id: str) -> list[dict[str, Any]]:
         """Certifications issued by an org."""
         return self._evaluate("ListCertificationsByOrg", msp_id)
+
+    # -- certification requests (solicitation) ------------------------------------------------------------------
+    def request_certification(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Ask a supplier to certify a part type it produces (compliance or admin of the requesting org)."""
+        return self._submit("RequestCertification", _js(request))
+
+    def answer_certification_request(self, request_id: str, cert_id: str) -> dict[str, Any]:
+        """Answer a request with a certification of the caller's org (supplier's certifier)."""
+        return self._submit("AnswerCertificationRequest", request_id, cert_id)
+
+    def cancel_certification_request(self, request_id: str, reason: str) -> dict[str, Any]:
+        """Withdraw a request the caller's org made (compliance or admin)."""
+        return self._submit("CancelCertificationRequest", request_id, reason)
+
+    def get_certification_request(self, request_id: str) -> dict[str, Any]:
+        """One request with its status computed now (open, overdue, answered, expiring_soon, lapsed, cancelled)."""
+        return self._evaluate("GetCertificationRequest", request_id)
+
+    def certification_requests(self, msp_id: str, side: str) -> list[dict[str, Any]]:
+        """Requests an org made (``side="requester"``) or received (``side="supplier"``), with status."""
+        return self._evaluate("ListCertificationRequests", msp_id, side)

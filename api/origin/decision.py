@@ -28,6 +28,16 @@ def _ht_credit(ev: Evaluation, rules: Rules, th: Threshold) -> Threshold:
     return Threshold(th.category, th.method, pct, th.effective_from, th.effective_to, source, th.verified)
 
 
+def _tv_could_apply(ev: Evaluation, rules: Rules) -> bool:
+    tv_rules = rules.raw["tv_offered_by_default"]
+    entry = rules.raw["thresholds"].get(ev.category, {})
+    return (
+        "TV" in entry
+        and ev.category not in tv_rules["vehicle_categories"]
+        and not (ev.hs and ev.hs[:2] in tv_rules["never_for_chapters"])
+    )
+
+
 def _thresholds(ev: Evaluation, rules: Rules) -> dict[str, Threshold]:
     """Thresholds per offered method: the built-in table, or the request's rule for ``general`` goods."""
     req = ev.request
@@ -43,12 +53,9 @@ def _thresholds(ev: Evaluation, rules: Rules) -> dict[str, Threshold]:
             m: Threshold("general", m, Decimal(v), as_of, None, "request rule", False)
             for m, v in sorted((rule.rvc or {}).items())
         }
-    entry = rules.raw["thresholds"][ev.category]
     out = {"NC": _ht_credit(ev, rules, rules.threshold(ev.category, "NC", as_of))}
-    tv_rules = rules.raw["tv_offered_by_default"]
-    tv_possible = "TV" in entry and ev.category not in tv_rules["vehicle_categories"]
-    if tv_possible and not (ev.hs and ev.hs[:2] in tv_rules["never_for_chapters"]):
-        if rule and rule.tv_offered:
+    if _tv_could_apply(ev, rules):
+        if rule and (rule.tv_offered or (rule.rvc and "TV" in rule.rvc)):
             out["TV"] = rules.threshold(ev.category, "TV", as_of)
         elif req.method == "TV":
             # An explicit TV request states that the line's own rule has a TV option (we cannot check it).
@@ -164,6 +171,11 @@ def decide(ev: Evaluation, rules: Rules, sha: str) -> QualifyAnswer:
     req = ev.request
     thresholds = _thresholds(ev, rules)
     results = _method_results(ev, thresholds)
+    if ev.tv is not None and "TV" not in thresholds and ev.vehicles is None:
+        ev.warnings.append(
+            f"transaction_value {fmt(ev.tv)} not used: no TV method is offered for category {ev.category}"
+            + (" (set rule.tv_offered if the product rule has one)" if _tv_could_apply(ev, rules) else "")
+        )
     method = _choose(ev, results, thresholds)
     tests: list[TestResult] = []
     chosen = results.get(method) if method else None

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.commitment import Opening, commit
-from ledger.errors import NotFound, ValidationError
+from ledger.errors import Conflict, NotFound, ValidationError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cost_breakdowns(
@@ -53,6 +53,11 @@ def _decimal(value: Any, field: str) -> str:
     return str(d)
 
 
+def _currency(currency: str) -> None:
+    if len(currency) != 3 or not currency.isalpha() or not currency.isascii():
+        raise ValidationError(f"currency {currency!r} is not an ISO 4217 code", field="currency", value=currency)
+
+
 class PrivateStore:
     """One org's private data."""
 
@@ -76,6 +81,38 @@ class PrivateStore:
             (cert_id, json.dumps(opening.data, sort_keys=True), opening.salt, opening.commitment(), time.time()),
         )
 
+    def reserve_breakdown(self, cert_id: str, opening: Opening) -> None:
+        """Store a breakdown *before* its certification is submitted.
+
+        A crash after the ledger commit can then never leave a certification whose figures nobody can open;
+        :meth:`release_breakdown` undoes it when the submission fails. A cert id this org already holds a
+        breakdown for is a Conflict (never overwritten).
+        """
+        try:
+            self._conn.execute(
+                "INSERT INTO cost_breakdowns VALUES (?,?,?,?,?)",
+                (cert_id, json.dumps(opening.data, sort_keys=True), opening.salt, opening.commitment(), time.time()),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(
+                f"{self.msp_id} already holds a cost breakdown for certification {cert_id!r}",
+                field="cert_id",
+                value=cert_id,
+            ) from exc
+
+    def release_breakdown(self, cert_id: str) -> None:
+        """Drop a reserved breakdown whose certification was refused by the ledger."""
+        self._conn.execute("DELETE FROM cost_breakdowns WHERE cert_id=?", (cert_id,))
+
+    def breakdown(self, cert_id: str) -> dict[str, Any]:
+        """One stored breakdown (the org's own view), NotFound naming the cert id."""
+        row = self._conn.execute(
+            "SELECT cert_id, data, commitment, created_at FROM cost_breakdowns WHERE cert_id=?", (cert_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"{self.msp_id} holds no cost breakdown for certification {cert_id!r}", value=cert_id)
+        return {"cert_id": row[0], "data": json.loads(row[1]), "commitment": row[2], "created_at": row[3]}
+
     def opening(self, cert_id: str) -> Opening:
         """The opening of one certification's commitment, to hand to an auditor."""
         row = self._conn.execute("SELECT data, salt FROM cost_breakdowns WHERE cert_id=?", (cert_id,)).fetchone()
@@ -94,13 +131,63 @@ class PrivateStore:
     ) -> dict[str, str]:
         """Record what this org pays for a part type (optionally per supplier)."""
         price = _decimal(unit_price, "unit_price")
-        if len(currency) != 3 or not currency.isalpha():
-            raise ValidationError(f"currency {currency!r} is not an ISO 4217 code", field="currency", value=currency)
+        _currency(currency)
         self._conn.execute(
             "INSERT OR REPLACE INTO prices(part_type, supplier_msp, unit_price, currency, note) VALUES (?,?,?,?,?)",
             (part_type, supplier_msp, price, currency.upper(), note),
         )
-        return {"part_type": part_type, "supplier_msp": supplier_msp, "unit_price": price, "currency": currency}
+        return {
+            "part_type": part_type,
+            "supplier_msp": supplier_msp,
+            "unit_price": price,
+            "currency": currency.upper(),
+            "note": note,
+        }
+
+    def replace_prices(self, prices: list[dict[str, Any]]) -> list[dict[str, str]]:
+        """Make the price list exactly ``prices`` in one SQLite transaction (all validated before any write).
+
+        Each item has ``part_type``, ``unit_price`` and optionally ``supplier_msp``, ``currency``, ``note``; the
+        same (part type, supplier) twice is refused.
+        """
+        rows: list[tuple[str, str, str, str, str]] = []
+        seen: set[tuple[str, str]] = set()
+        for i, item in enumerate(prices):
+            key = (str(item["part_type"]), str(item.get("supplier_msp") or ""))
+            if key in seen:
+                raise ValidationError(
+                    f"prices[{i}] repeats part type {key[0]!r} for supplier {key[1] or '(any)'}",
+                    field=f"prices.{i}.part_type",
+                    value=key[0],
+                )
+            seen.add(key)
+            currency = str(item.get("currency") or "USD")
+            _currency(currency)
+            rows.append(
+                (*key, _decimal(item["unit_price"], f"prices.{i}.unit_price"), currency.upper(), item.get("note") or "")
+            )
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._conn.execute("DELETE FROM prices")
+            self._conn.executemany(
+                "INSERT INTO prices(part_type, supplier_msp, unit_price, currency, note) VALUES (?,?,?,?,?)", rows
+            )
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+        return self.prices()
+
+    def delete_price(self, part_type: str, supplier_msp: str = "") -> None:
+        """Forget one price; NotFound naming the part type when there was none."""
+        cur = self._conn.execute("DELETE FROM prices WHERE part_type=? AND supplier_msp=?", (part_type, supplier_msp))
+        if cur.rowcount != 1:
+            raise NotFound(
+                f"{self.msp_id} has no price for part type {part_type!r}"
+                + (f" from supplier {supplier_msp}" if supplier_msp else ""),
+                field="part_type",
+                value=part_type,
+            )
 
     def price(self, part_type: str, supplier_msp: str = "") -> Decimal | None:
         """The price of a part type (a supplier-specific price wins over the general one)."""

@@ -184,6 +184,7 @@ class PartTransactions:
         f.done()
         for uid in child_uids:
             check_uri(uid, "assembly child_uids item", "child_uids")
+        station = await caller_station(tx)
         key = tx.key(ASSEMBLY, event_hash)
         first = await tx.get(key)
         if first is not None:
@@ -195,7 +196,6 @@ class PartTransactions:
                     value=event_hash,
                 )
             return answer({**first, "duplicate": True})
-        station = await caller_station(tx)
         if parent_uid in child_uids:
             raise Conflict(f"part {parent_uid} cannot contain itself", field="child_uids", value=parent_uid)
         parent = await part_must_exist(tx, parent_uid)
@@ -258,8 +258,14 @@ class PartTransactions:
         if not reason.strip() or len(reason) > 512:
             raise ValidationError(f"decommission reason {reason[:40]!r} must be 1-512 characters", field="reason")
         part = await part_must_exist(tx, uid)
+        if part["status"] == CONSUMED:
+            raise Conflict(
+                f"part {uid} is consumed in {part['parent']}; decommission the assembly it is in",
+                field="uid",
+                value=uid,
+            )
         require_custody(part, tx.msp, "decommission")
-        if part["status"] in (IN_TRANSIT, DECOMMISSIONED):
+        if part["status"] != ACTIVE:
             raise Conflict(f"part {uid} is {part['status']}", field="uid", value=uid)
         doc = {
             **part,

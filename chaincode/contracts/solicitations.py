@@ -109,7 +109,11 @@ def request_status(
     status["certification"] = {"cert_id": ans["cert_id"], **cert_status.as_dict(iso_z(now))}
     if not cert_status.valid:
         detail = cert_status.reasons[0] if cert_status.reasons else cert_status.status
-        return {**status, "status": LAPSED, "reason": f"certification {ans['cert_id']} is {cert_status.status}: {detail}"}
+        return {
+            **status,
+            "status": LAPSED,
+            "reason": f"certification {ans['cert_id']} is {cert_status.status}: {detail}",
+        }
     left = (dt.date.fromisoformat(cert_status.expires_at) - today).days
     if left <= EXPIRING_DAYS:
         return {
@@ -257,7 +261,12 @@ class SolicitationTransactions:
         await tx.put(tx.key(CERT_REQUEST, request_id), doc)
         tx.emit(
             "CertificationRequestAnswered",
-            {"request_id": request_id, "requester_msp": doc["requester_msp"], "supplier_msp": tx.msp, "cert_id": cert_id},
+            {
+                "request_id": request_id,
+                "requester_msp": doc["requester_msp"],
+                "supplier_msp": tx.msp,
+                "cert_id": cert_id,
+            },
         )
         return answer((await with_status(tx, [doc]))[0])
 

@@ -41,12 +41,22 @@ class _BlockView:
         self.overlay: dict[str, tuple[Version, bytes | None]] = {}
         self._overlay_keys: list[str] = []
 
-    def version(self, key: str) -> Version | None:
-        if key in self.overlay:
-            ver, value = self.overlay[key]
-            return None if value is None else ver
-        row = self._conn.execute("SELECT block, idx FROM state WHERE key=?", (key.encode(),)).fetchone()
-        return None if row is None else (row[0], row[1])
+    def versions(self, keys: list[str]) -> dict[str, Version]:
+        found: dict[str, Version] = {}
+        from_db = [k for k in keys if k not in self.overlay]
+        for i in range(0, len(from_db), 500):
+            chunk = [k.encode() for k in from_db[i : i + 500]]
+            marks = ",".join("?" * len(chunk))
+            for key, block, idx in self._conn.execute(
+                f"SELECT key, block, idx FROM state WHERE key IN ({marks})", chunk
+            ):
+                found[bytes(key).decode()] = (block, idx)
+        for k in keys:
+            if k in self.overlay:
+                ver, value = self.overlay[k]
+                if value is not None:
+                    found[k] = ver
+        return found
 
     def range_versions(self, start: str, end: str) -> list[tuple[str, Version]]:
         sql, params = "SELECT key, block, idx FROM state WHERE key >= ?", [start.encode()]

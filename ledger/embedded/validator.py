@@ -108,8 +108,8 @@ def _is_hex(text: str) -> bool:
 class StateView(Protocol):
     """The committed state as the state step sees it (including earlier valid transactions of this block)."""
 
-    def version(self, key: str) -> Version | None:
-        """Current version of a key, None when absent."""
+    def versions(self, keys: list[str]) -> dict[str, Version]:
+        """Current versions of the present keys among ``keys`` (absent keys are left out)."""
         ...
 
     def range_versions(self, start: str, end: str) -> list[tuple[str, Version]]:
@@ -126,8 +126,9 @@ def check_state(checked: Checked, view: StateView, seen: Callable[[str], bool]) 
     if checked.response is None:  # a configuration transaction (genesis) has no read/write set
         return VALID
     rw = checked.response.rwset
+    current = view.versions(list(rw.reads))
     for key, version in rw.reads.items():
-        if view.version(key) != version:
+        if current.get(key) != version:
             return MVCC_READ_CONFLICT
     for rr in rw.ranges:
         if not _same_range(rr, view):

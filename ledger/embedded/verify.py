@@ -80,9 +80,9 @@ class _ReplayState:
         #: (key, block, idx) of every valid write: the expected history index.
         self.history: set[tuple[bytes, int, int]] = set()
 
-    def version(self, key: str) -> Version | None:
-        found = self.values.get(key)
-        return None if found is None else found[1]
+    def versions(self, keys: list[str]) -> dict[str, Version]:
+        values = self.values
+        return {k: values[k][1] for k in keys if k in values}
 
     def range_versions(self, start: str, end: str) -> list[tuple[str, Version]]:
         lo = bisect.bisect_left(self._keys, start)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from contextvars import ContextVar
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Self
@@ -37,6 +38,10 @@ from scanner.epcis.fields import (
 from scanner.epcis.timestamps import check_offset, format_timestamp, offset_of, parse_timestamp
 
 EPCIS_CONTEXT_URL = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+
+#: True while :meth:`EPCISEvent.from_jsonld` builds an event from members its readers have already checked and
+#: normalised, so construction does not check them twice (about a quarter of the parsing time of a capture).
+READ_CHECKED: ContextVar[bool] = ContextVar("epcis_read_checked", default=False)
 ACTIONS = ("ADD", "OBSERVE", "DELETE")
 
 
@@ -89,6 +94,19 @@ class EPCISEvent:
             not isinstance(self.record_time, datetime) or self.record_time.tzinfo is None
         ):
             raise ValidationError(f"recordTime {self.record_time!r} needs a UTC offset", field="recordTime")
+        if not READ_CHECKED.get():
+            self._check_members()
+        namespaces = {want_str(k, "@context"): want_uri(v, f"@context.{k}") for k, v in self.namespaces.items()}
+        put(self, "namespaces", namespaces)
+        put(self, "extensions", self._checked_members(self.extensions, "extensions"))
+        put(self, "sensor_elements", tuple(json_copy(e, "sensorElementList") for e in self.sensor_elements))
+        if self.error_declaration is not None:
+            put(self, "error_declaration", json_copy(self.error_declaration, "errorDeclaration"))
+        self._check()
+
+    def _check_members(self) -> None:
+        """Check and normalise members given by a caller (the JSON-LD readers have done this already)."""
+        put = object.__setattr__
         if self.event_id is not None:
             want_uri(self.event_id, "eventID")
         for name, vocab in (("biz_step", cbv.BIZ_STEP), ("disposition", cbv.DISPOSITION)):
@@ -115,13 +133,6 @@ class EPCISEvent:
             )
         for i, uri in enumerate(self.certification_info):
             want_uri(uri, f"certificationInfo[{i}]")
-        namespaces = {want_str(k, "@context"): want_uri(v, f"@context.{k}") for k, v in self.namespaces.items()}
-        put(self, "namespaces", namespaces)
-        put(self, "extensions", self._checked_members(self.extensions, "extensions"))
-        put(self, "sensor_elements", tuple(json_copy(e, "sensorElementList") for e in self.sensor_elements))
-        if self.error_declaration is not None:
-            put(self, "error_declaration", json_copy(self.error_declaration, "errorDeclaration"))
-        self._check()
 
     def _checked_members(self, members: Mapping[str, Any], field: str) -> dict[str, Any]:
         return {extension_key(k, self.namespaces, field): json_copy(v, f"{field}.{k}") for k, v in members.items()}
@@ -224,7 +235,11 @@ class EPCISEvent:
                 )
         kwargs["extensions"] = extensions
         kwargs["namespaces"] = used_prefixes({k: v for k, v in obj.items() if k != "@context"}, ns)
-        return target(**kwargs)
+        token = READ_CHECKED.set(True)
+        try:
+            return target(**kwargs)
+        finally:
+            READ_CHECKED.reset(token)
 
     # ------------------------------------------------------------------ hashing
 

@@ -16,6 +16,7 @@ from scanner.epcis.base import (
     ACTIONS,
     COMMON_READERS,
     EPCIS_CONTEXT_URL,
+    READ_CHECKED,
     EPCISEvent,
     context_prefixes,
     read_action,
@@ -58,10 +59,11 @@ class ObjectEvent(EPCISEvent):
 
     def _check(self) -> None:
         read_action(self.action, "action")
-        object.__setattr__(self, "epc_list", typed_tuple(self.epc_list, "epcList", str))
-        object.__setattr__(self, "quantity_list", typed_tuple(self.quantity_list, "quantityList", QuantityElement))
-        for i, epc in enumerate(self.epc_list):
-            want_uri(epc, f"epcList[{i}]")
+        if not READ_CHECKED.get():
+            object.__setattr__(self, "epc_list", typed_tuple(self.epc_list, "epcList", str))
+            object.__setattr__(self, "quantity_list", typed_tuple(self.quantity_list, "quantityList", QuantityElement))
+            for i, epc in enumerate(self.epc_list):
+                want_uri(epc, f"epcList[{i}]")
         if not self.epc_list and not self.quantity_list and not self.sensor_elements:
             raise ValidationError("ObjectEvent needs an epcList or a quantityList", field="epcList")
         if self.ilmd is not None:

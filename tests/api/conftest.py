@@ -7,6 +7,7 @@ four-org test network (made with ``api.cli.create_credential``), and an ``httpx.
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
@@ -21,7 +22,10 @@ import uvicorn
 from api.app import create_app
 from api.cli import create_credential
 from api.core.settings import Settings
+from ledger.bootstrap import register_network
+from ledger.embedded.ledger import EmbeddedLedger
 from ledger.identity.network import load_network
+from tests.helpers import make_network
 
 #: Every (org, member) of the test network, in a stable order.
 MEMBERS: tuple[tuple[str, str], ...] = (
@@ -124,13 +128,25 @@ def credentials(home: Path) -> tuple[dict[tuple[str, str], str], dict[tuple[str,
     return tokens, roles
 
 
+@pytest.fixture(scope="session")
+def _api_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict]:
+    """A registered network with credentials, built once; every test gets its own copy of it."""
+    home = make_network(tmp_path_factory.mktemp("api-template") / "home")
+    register_network(home)
+    EmbeddedLedger.close_all()
+    tokens, roles = credentials(home)
+    return home, tokens, roles
+
+
 @pytest.fixture
-def api_server(ledger_home: Path) -> Iterator[ApiServer]:
-    """A real uvicorn server on 127.0.0.1 over a fresh registered network, with a credential per member."""
-    tokens, roles = credentials(ledger_home)
-    settings = Settings(home=ledger_home, host="127.0.0.1", port=free_port(), readmodel_poll_seconds=0.02)
+def api_server(_api_template: tuple[Path, dict, dict], tmp_path: Path) -> Iterator[ApiServer]:
+    """A real uvicorn server on 127.0.0.1 over a fresh copy of a registered network, a credential per member."""
+    template, tokens, roles = _api_template
+    home = tmp_path / "home"
+    shutil.copytree(template, home)
+    settings = Settings(home=home, host="127.0.0.1", port=free_port(), readmodel_poll_seconds=0.02)
     running = start_server(settings)
-    api = ApiServer(running.base_url, ledger_home, tokens, roles)
+    api = ApiServer(running.base_url, home, tokens, roles)
     try:
         yield api
     finally:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ApiServer, commission, register_part_type, uid
 
 from scanner.epcis import ObjectEvent
+from tests.api.conftest import ApiServer, commission, register_part_type, uid
 
 T0 = "2026-03-02T12:00:00.000-05:00"
 
@@ -37,7 +37,9 @@ def test_single_scan_is_recorded_with_the_hash_of_its_object_event(chain: ApiSer
         "sup-st1",
         "supplier-plant",
     )
-    again = station.post("/v1/scans", json={"uid": uid("SupplierMSP", 0), "event_time": T0, "disposition": "in_progress"})
+    again = station.post(
+        "/v1/scans", json={"uid": uid("SupplierMSP", 0), "event_time": T0, "disposition": "in_progress"}
+    )
     assert again.json()["duplicate"] is True
     assert again.json()["tx_id"] == body["tx_id"]
 
@@ -84,7 +86,11 @@ def test_explicit_event_hash_is_the_idempotency_key(chain: ApiServer) -> None:
 @pytest.mark.parametrize(
     ("payload", "status", "detail"),
     [
-        ({"uid": "urn:x:1", "event_time": "yesterday"}, 422, "scan.event_time 'yesterday' is not an ISO 8601 date-time"),
+        (
+            {"uid": "urn:x:1", "event_time": "yesterday"},
+            422,
+            "scan.event_time 'yesterday' is not an ISO 8601 date-time",
+        ),
         ({"uid": "urn:x:1", "event_time": T0, "event_hash": "sha:1"}, 422, "event_hash: String should match pattern"),
         ({"uid": "urn:x:1", "event_time": T0, "color": "red"}, 422, "color: Extra inputs are not permitted"),
         ({"uid": "not a uri", "event_time": T0}, 422, "not a uri"),
@@ -121,7 +127,9 @@ def test_empty_batch_is_422(chain: ApiServer) -> None:
     assert r.status_code == 422
 
 
-@pytest.mark.parametrize(("org", "member"), [("SupplierMSP", "admin"), ("AuditMSP", "auditor"), ("OemMSP", "compliance")])
+@pytest.mark.parametrize(
+    ("org", "member"), [("SupplierMSP", "admin"), ("AuditMSP", "auditor"), ("OemMSP", "compliance")]
+)
 def test_only_stations_scan(chain: ApiServer, org: str, member: str) -> None:
     r = chain.client(org, member).post("/v1/scans", json={"uid": uid("SupplierMSP", 0), "event_time": T0})
     assert r.status_code == 403

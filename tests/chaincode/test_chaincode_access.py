@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 from chaincode_harness import OEM, T1, T2, World, event_hash, make_member, uid
 
 from chaincode import transactions
+from chaincode.factory import ProvenanceContract
 from ledger.errors import Forbidden
 
-READ_ARGS = {
-    "GetOrg": (T1,),
-    "ListOrgs": (),
-    "GetSite": (T1, "toledo"),
-    "ListSites": (T1,),
-    "GetPartType": (f"{T1}:PT-TIE",),
-    "GetPartTypeByGtin": ("00614141123452",),
-    "ListPartTypes": (),
-    "GetPart": (uid(T1, "S1"),),
-    "GetShipment": (T1, "ASN-1"),
-    "GetCertification": ("C1",),
-    "ListCertificationsByPartType": (f"{T1}:PT-TIE",),
-    "ListCertificationsByOrg": (T1,),
-}
+READS = sorted(n for n, k in transactions().items() if k == "evaluate")
 
 
-def test_read_table_covers_every_read() -> None:
-    assert set(READ_ARGS) == {n for n, k in transactions().items() if k == "evaluate"}
-
-
-@pytest.mark.parametrize("fn", sorted(READ_ARGS))
+@pytest.mark.parametrize("fn", READS)
 def test_reads_refuse_a_certificate_without_role(world: World, fn: str) -> None:
-    err = world.h.eval_error(make_member(T1, "anon", None), fn, *READ_ARGS[fn])
+    """The caller is checked before any argument is looked at, so placeholder arguments do."""
+    n_args = len([p for p in inspect.signature(getattr(ProvenanceContract, fn)).parameters if p not in ("self", "ctx")])
+    err = world.h.eval_error(make_member(T1, "anon", None), fn, *(["x"] * n_args))
     assert isinstance(err, Forbidden)
     assert err.message == "certificate of TierOneMSP carries no usmca.role attribute"
 

@@ -233,3 +233,13 @@ def test_get_part_unknown(world: World) -> None:
     err = world.h.eval_error(world.admin(OEM), "GetPart", "no uri")
     assert isinstance(err, ValidationError)
     assert err.message == "part uid 'no uri' is not an absolute URI"
+
+
+def test_consumed_part_is_decommissioned_with_its_assembly(world: World) -> None:
+    h = world.h
+    child, parent = world.commission(T1, "CHILD", "PARENT")
+    h.submit(world.admin(T1), "Assemble", assembly(parent, [child]))
+    err = h.error(world.admin(T1), "Decommission", child, "scrap")
+    assert isinstance(err, Conflict)
+    assert err.message == f"part {child} is consumed in {parent}; decommission the assembly it is in"
+    assert h.submit(world.admin(T1), "Decommission", parent, "scrap")["status"] == "decommissioned"

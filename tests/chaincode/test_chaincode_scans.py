@@ -232,3 +232,23 @@ def test_station_of_deleted_site_setup_is_refused(world: World) -> None:
     err = world.h.error(make_member(T2, "s", "station", station="st-none"), "RecordScans", [world.scan(T2, "urn:a:b")])
     assert isinstance(err, NotFound)
     assert err.message == "station st-none of CastCoMSP is not registered"
+
+
+def test_consumed_part_scanned_at_the_next_tier_is_not_a_custody_anomaly(world: World) -> None:
+    h = world.h
+    child, parent = world.commission(T1, "CHILD", "PARENT")
+    h.submit(
+        world.admin(T1),
+        "Assemble",
+        {
+            "parent_uid": parent,
+            "child_uids": [child],
+            "event_hash": event_hash("asm"),
+            "event_time": "2026-03-02T12:00:00Z",
+        },
+    )
+    world.ship(T1, OEM, "ASN-9", [parent])
+    world.receive(T1, OEM, "ASN-9", [parent])
+    h.advance(days=5)
+    docs = h.submit(world.station(OEM), "RecordScans", [world.scan(OEM, parent), world.scan(OEM, child)])
+    assert [d["anomalies"] for d in docs] == [[], ["consumed"]]

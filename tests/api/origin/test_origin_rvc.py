@@ -370,3 +370,34 @@ def test_explicit_tv_for_a_chapter_84_table_line_is_taken_with_a_warning():
     ]
     best = qualify(part(good={"hs": "8413.30", "end_use": "oe_pv_lt"}, method="best", transaction_value="1000"))
     assert list(best.methods) == ["NC"]  # best never assumes a TV option
+
+
+def test_unused_transaction_value_is_warned():
+    a = qualify(part(method="best", transaction_value="1250"))
+    assert a.method == "NC"
+    assert a.warnings == ["transaction_value 1250 not used: no TV method is offered for category table_b_principal"]
+
+
+def test_model_object_input_gives_the_same_result():
+    from api.origin import QualifyRequest
+
+    a = qualify(QualifyRequest.model_validate(part()))
+    b = qualify(part())
+    assert (a.rvc, a.vnm, a.lines) == (b.rvc, b.vnm, b.lines)
+
+
+def test_unused_transaction_value_hint_for_chapter_84():
+    a = qualify(part(good={"hs": "8413.30", "end_use": "oe_pv_lt"}, method="best", transaction_value="1250"))
+    assert a.warnings == [
+        "transaction_value 1250 not used: no TV method is offered for category table_b_principal "
+        "(set rule.tv_offered if the product rule has one)"
+    ]
+
+
+def test_rule_rvc_with_tv_offers_tv_but_built_in_numbers_win():
+    """8413.30 with rule.rvc TV 75: TV is offered, the built-in Table B TV threshold (80 in 2024) applies."""
+    req = part(good={"hs": "8413.30", "end_use": "oe_pv_lt"}, method="TV", transaction_value="1000")
+    req["rule"] = {"rvc": {"TV": 75}}
+    a = qualify(req)
+    assert (a.method, a.threshold) == ("TV", "80")
+    assert a.warnings == ["rule.rvc TV 75 ignored: category table_b_principal has the built-in 80"]
