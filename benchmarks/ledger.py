@@ -109,14 +109,24 @@ def bench_single(home: Path, uids: list[str], threads: int) -> float:
     return per * threads / elapsed
 
 
-def bench_batches(home: Path, uids: list[str], batches: int, size: int) -> float:
-    station = LedgerClient(connect(home, SUPPLIER, "station1"))
+def bench_batches(home: Path, uids: list[str], batches: int, size: int, in_flight: int = 2) -> float:
+    """One station submits batches back to back, keeping ``in_flight`` batches ordered but not yet committed
+    (as its outbox forwarder may), so endorsing the next batch overlaps committing the previous one."""
+    gw = connect(home, SUPPLIER, "station1")
     start = time.perf_counter()
+    pending = []
     n = 0
     for b in range(batches):
         chunk = [scan(uids[(b * size + i) % len(uids)], 1_000_000 + b * size + i) for i in range(size)]
-        station.record_scans(chunk)
+        pending.append(gw.submit_async("RecordScans", json.dumps(chunk)))
         n += size
+        if len(pending) >= in_flight:
+            status = pending.pop(0).get_status()
+            if not status.successful:
+                raise SystemExit(f"batch committed as {status.code}")
+    for sub in pending:
+        if not sub.get_status().successful:
+            raise SystemExit("batch failed")
     return n / (time.perf_counter() - start)
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.core.credentials import Principal
 from api.core.deps import PrincipalDep, ServicesDep, require_roles
-from api.routes.parts import catch_up, doc, is_auditor
+from api.routes.parts import catch_up, doc, is_auditor, is_not_found
 from api.routes.scans import EVENT_HASH_PATTERN, submit
 from ledger.errors import LedgerError, NotFound
 from scanner.epcis import TransformationEvent
@@ -211,8 +211,10 @@ def get_shipment(services: ServicesDep, principal: PrincipalDep, from_msp: str, 
     gone = NotFound(f"no shipment {shipment_id} from {from_msp} is visible to {principal.msp_id}", value=shipment_id)
     try:
         shipment = services.client(principal).get_shipment(from_msp, shipment_id)
-    except NotFound:
-        raise gone from None
+    except LedgerError as err:
+        if is_not_found(err):
+            raise gone from None
+        raise
     if not _visible(services, principal, shipment):
         raise gone
     return Shipment.model_validate(shipment)

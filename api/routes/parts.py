@@ -23,7 +23,7 @@ from api.core.deps import PrincipalDep, ServicesDep, require_roles
 from api.core.services import Services
 from api.routes.scans import submit
 from ledger.embedded.ledger import EmbeddedLedger
-from ledger.errors import NotFound, PayloadTooLarge
+from ledger.errors import GatewayError, LedgerError, NotFound, PayloadTooLarge
 from ledger.identity.config import Tier
 
 router = APIRouter(prefix="/v1", tags=["parts"])
@@ -218,6 +218,11 @@ def related_orgs(services: Services, uid: str, part: dict[str, Any]) -> set[str]
     return {o for o in orgs if o}
 
 
+def is_not_found(err: LedgerError) -> bool:
+    """True for NotFound, raised here or by the chaincode (wrapped in a gateway error)."""
+    return isinstance(err, NotFound) or (isinstance(err, GatewayError) and isinstance(err.cause, NotFound))
+
+
 def hidden(uid: str, principal: Principal) -> NotFound:
     """The one answer for a part that does not exist and for one the caller may not see."""
     return NotFound(f"no part {uid} is visible to {principal.msp_id}", value=uid, field="uid")
@@ -334,8 +339,10 @@ def get_part(services: ServicesDep, principal: PrincipalDep, uid: str) -> PartDe
     """Read from the ledger (GetPart); 404 for parts the caller may not see."""
     try:
         story = services.client(principal).get_part(uid)
-    except NotFound:
-        raise hidden(uid, principal) from None
+    except LedgerError as err:
+        if is_not_found(err):
+            raise hidden(uid, principal) from None
+        raise
     part = story["part"]
     holders = {part["producer_msp"], part["owner_msp"], *(c["owner_msp"] for c in story["custody"])}
     if (

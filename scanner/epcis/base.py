@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from contextvars import ContextVar
 from collections.abc import Mapping
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, ClassVar, Self
 

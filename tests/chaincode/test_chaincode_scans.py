@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from chaincode_harness import OEM, T1, T2, World, event_hash, make_member, uid
@@ -252,3 +253,20 @@ def test_consumed_part_scanned_at_the_next_tier_is_not_a_custody_anomaly(world: 
     h.advance(days=5)
     docs = h.submit(world.station(OEM), "RecordScans", [world.scan(OEM, parent), world.scan(OEM, child)])
     assert [d["anomalies"] for d in docs] == [[], ["consumed"]]
+
+
+def test_batch_answer_is_canonical_json_of_the_stored_scans(world: World) -> None:
+    """RecordScans splices "duplicate" into the stored bytes; the answer must be what encoding would give."""
+    from ledger.canonical import canonical_json
+
+    parts = world.commission(T1, "S1", "S2")
+    first = world.scan(T1, parts[0])
+    world.h.submit(world.station(T1), "RecordScan", first)
+    scans = [first, world.scan(T1, parts[1]), world.scan(T1, uid(T1, "NEVER"))]
+    resp, stub = world.h.invoke(world.station(T1), "RecordScans", json.dumps(scans))
+    docs = json.loads(resp.payload)
+    assert resp.payload == canonical_json(docs)
+    assert [d["duplicate"] for d in docs] == [True, False, False]
+    for doc in docs[1:]:
+        stored = json.loads(stub.rwset.writes[stub.create_composite_key("scan", [doc["uid"], doc["event_hash"]])])
+        assert {**stored, "duplicate": False} == doc
