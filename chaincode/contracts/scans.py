@@ -21,7 +21,6 @@ from ledger.errors import Forbidden, ValidationError
 from ledger.identity.attrs import Role
 from scanner.epcis import cbv
 
-
 _EVENT_HASH_KEY = ',"event_hash":'
 _NEW_EVENT_HASH_KEY = ',"duplicate":false,"event_hash":'
 
