@@ -17,9 +17,16 @@ from api.core.settings import Settings
 from api.routes import health
 from api.routes import ledger as ledger_routes
 from api.routes import containment, custody, epcis, orgs, parts, parttypes, scans
+from api.web import router as web_router
+from api.routes import audit as audit_routes
+from api.routes import certifications as certification_routes
+from api.routes import private as private_routes
+from api.routes import solicitations as solicitation_routes
 
 ROUTERS = [health.router, ledger_routes.router]
 ROUTERS += [orgs.router, parttypes.router, parts.router, scans.router, custody.router, containment.router, epcis.router]
+ROUTERS += [web_router]
+ROUTERS += [certification_routes.router, private_routes.router, audit_routes.router, solicitation_routes.router]
 
 
 def create_app(settings: Settings) -> FastAPI:

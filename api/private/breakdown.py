@@ -158,7 +158,7 @@ def check_claim(data: dict[str, str], claim: Claim) -> dict[str, str]:
             )
     actual = rvc(base, vnm)
     share = 100 - actual
-    computed |= {"rvc": fmt(actual), "non_originating_share": fmt(share)}
+    computed |= {"rvc": fmt(round(actual, 4)), "non_originating_share": fmt(round(share, 4))}
     if claim.rvc is not None and Fraction(Decimal(claim.rvc)) > actual + ROUNDING:
         raise ValidationError(
             f"rvc {claim.rvc} is higher than the {fmt(round(actual, 4))} % the cost breakdown gives "

@@ -16,7 +16,7 @@ import json
 import secrets
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.core.credentials import Principal
@@ -24,11 +24,10 @@ from api.core.deps import PrincipalDep, ServicesDep, require_roles
 from api.core.services import Services
 from api.private.breakdown import Claim, check_claim, normalize
 from api.private.store import PrivateStore
-from api.routes.certgraph import CertGraph, status_of
+from api.private.visibility import CertGraph, status_of
 from api.routes.scans import submit
-from fastapi import Depends
 from ledger.client import sign_certification
-from ledger.errors import LedgerError, NotFound
+from ledger.errors import NotFound
 
 router = APIRouter(prefix="/v1/certifications", tags=["certifications"])
 
@@ -210,7 +209,7 @@ def must_see(services: Services, principal: Principal, doc: dict[str, Any]) -> N
     """404 (not 403, so ids of other chains do not leak) when the caller may not see a certification."""
     if sees_all(principal) or doc["issuer_msp"] == principal.msp_id or principal.msp_id in doc.get("customers", []):
         return
-    if doc["cert_id"] not in CertGraph(services).visible_ids(principal.msp_id):
+    if doc["cert_id"] not in CertGraph(services.readmodel).visible_ids(principal.msp_id):
         raise NotFound(f"certification {doc['cert_id']} does not exist", field="cert_id", value=doc["cert_id"])
 
 
@@ -222,7 +221,9 @@ def read_certification(services: Services, principal: Principal, cert_id: str) -
 
 
 @router.post("", status_code=201, summary="Submit a certification with its private cost breakdown (certifier)")
-def submit_certification(services: ServicesDep, principal: Issuer, body: CertificationIn, response: Response) -> Submitted:
+def submit_certification(
+    services: ServicesDep, principal: Issuer, body: CertificationIn, response: Response
+) -> Submitted:
     """The breakdown must support the claim (422 naming the figure); the ledger gets only its commitment."""
     data = normalize(body.cost_breakdown.model_dump(exclude_none=True))
     computed = check_claim(data, Claim(body.method, body.rvc, body.non_originating_share))
@@ -272,7 +273,7 @@ def list_certifications(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> CertificationList:
     """Issued by the caller's org, addressed to it, upstream of those; auditors see every certification."""
-    graph = CertGraph(services)
+    graph = CertGraph(services.readmodel)
     ids = None if sees_all(principal) else graph.visible_ids(principal.msp_id)
     docs = graph.docs(ids, part_type=part_type, issuer=issuer, customer=customer)
     now = dt.datetime.now(dt.UTC)
@@ -296,7 +297,7 @@ def get_certification(services: ServicesDep, principal: PrincipalDep, cert_id: C
     """404 when it does not exist or is outside the caller's chain."""
     doc = read_certification(services, principal, cert_id)
     if sees_all(principal) or doc["issuer_msp"] == principal.msp_id:
-        doc["relied_on_by"] = CertGraph(services).dependants([cert_id]).get(cert_id, [])
+        doc["relied_on_by"] = CertGraph(services.readmodel).dependants([cert_id]).get(cert_id, [])
     return Certification.model_validate(doc)
 
 
@@ -312,7 +313,7 @@ def revoke_certification(services: ServicesDep, principal: Revoker, cert_id: Cer
 def lineage(services: ServicesDep, principal: PrincipalDep, cert_id: CertId) -> Lineage:
     """Downstream lists certifications visible to the caller; the issuer and auditors see every dependant."""
     doc = read_certification(services, principal, cert_id)
-    graph = CertGraph(services)
+    graph = CertGraph(services.readmodel)
     everything = sees_all(principal) or doc["issuer_msp"] == principal.msp_id
     visible = None if everything else graph.visible_ids(principal.msp_id)
     now = dt.datetime.now(dt.UTC)
@@ -323,8 +324,3 @@ def lineage(services: ServicesDep, principal: PrincipalDep, cert_id: CertId) -> 
         upstream=[LineageNode.model_validate(n) for n in up],
         downstream=[LineageNode.model_validate(n) for n in down],
     )
-
-
-def reraise_not_found(err: LedgerError, cert_id: str) -> LedgerError:
-    """Keep a chaincode NotFound as is; anything else unchanged (helper for other routers)."""
-    return err if not isinstance(err, NotFound) else NotFound(err.message, field="cert_id", value=cert_id)

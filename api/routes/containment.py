@@ -18,9 +18,10 @@ from pydantic import BaseModel, Field
 from api.core.credentials import Principal
 from api.core.deps import ServicesDep, require_roles
 from api.routes.parts import catch_up, doc, is_auditor
+from api.routes.scans import PROBLEM_RESPONSES
 from ledger.errors import ValidationError
 
-router = APIRouter(prefix="/v1", tags=["containment"])
+router = APIRouter(prefix="/v1", tags=["containment"], responses=PROBLEM_RESPONSES)
 Inspector = Annotated[Principal, Depends(require_roles("compliance", "auditor", "admin"))]
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 MAX_MATCHES = 20_000

@@ -18,12 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.core.credentials import Principal
 from api.core.deps import PrincipalDep, ServicesDep, require_roles
 from api.routes.parts import catch_up, doc, is_auditor, is_not_found
-from api.routes.scans import EVENT_HASH_PATTERN, submit
+from api.routes.scans import EVENT_HASH_PATTERN, PROBLEM_RESPONSES, submit
 from ledger.errors import LedgerError, NotFound
 from scanner.epcis import TransformationEvent
 from scanner.epcis.timestamps import parse_timestamp
 
-router = APIRouter(prefix="/v1", tags=["custody"])
+router = APIRouter(prefix="/v1", tags=["custody"], responses=PROBLEM_RESPONSES)
 Handler = Annotated[Principal, Depends(require_roles("station", "admin"))]
 
 EXAMPLE_ASSEMBLY = {
@@ -158,7 +158,7 @@ def assemble(services: ServicesDep, principal: Handler, body: AssemblyIn) -> Ass
     return Assembly.model_validate(submit(services, principal, "Assemble", json.dumps(args), wait=True))
 
 
-@router.post("/shipments", summary="Ship parts to another org", status_code=201, responses={409: {}, 403: {}})
+@router.post("/shipments", summary="Ship parts to another org", status_code=201)
 def ship(services: ServicesDep, principal: Handler, body: ShipmentIn) -> Shipment:
     """The custodian of every part ships them; they are in transit until the receiver confirms."""
     args = json.dumps(body.model_dump(exclude_none=True))

@@ -23,12 +23,12 @@ from api.core.services import Services
 from api.epcis.capture import Capture
 from api.epcis.repository import EventRepository
 from api.routes.parts import is_auditor
-from api.routes.scans import submit
+from api.routes.scans import PROBLEM_RESPONSES, submit
 from ledger.errors import NotFound, PayloadTooLarge, ValidationError
 from scanner.epcis import EPCISQueryDocument, EventQuery
 from scanner.epcis.document import build_context
 
-router = APIRouter(prefix="/epcis", tags=["epcis"])
+router = APIRouter(prefix="/epcis", tags=["epcis"], responses=PROBLEM_RESPONSES)
 Capturer = Annotated[Principal, Depends(require_roles("station", "admin"))]
 EXAMPLE_DOCUMENT = {
     "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
@@ -101,7 +101,6 @@ def _repo(services: Services) -> EventRepository:
 @router.post(
     "/capture",
     summary="Capture an EPCIS 2.0 JSON-LD document; each event becomes a ledger transaction",
-    responses={413: {"description": "More events than max_batch_scans"}, 422: {"description": "Not a valid document"}},
 )
 def capture(
     services: ServicesDep,

@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.core.credentials import Principal
 from api.core.deps import Admin, PrincipalDep, ServicesDep
-from api.routes.scans import submit
+from api.routes.scans import PROBLEM_RESPONSES, submit
 from ledger.errors import Forbidden
 
-router = APIRouter(prefix="/v1/orgs", tags=["orgs"])
+router = APIRouter(prefix="/v1/orgs", tags=["orgs"], responses=PROBLEM_RESPONSES)
 Ident = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
 
 

@@ -21,12 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.core.credentials import Principal
 from api.core.deps import PrincipalDep, ServicesDep, require_roles
 from api.core.services import Services
-from api.routes.scans import submit
+from api.routes.scans import PROBLEM_RESPONSES, submit
 from ledger.embedded.ledger import EmbeddedLedger
 from ledger.errors import GatewayError, LedgerError, NotFound, PayloadTooLarge
 from ledger.identity.config import Tier
 
-router = APIRouter(prefix="/v1", tags=["parts"])
+router = APIRouter(prefix="/v1", tags=["parts"], responses=PROBLEM_RESPONSES)
 
 MAX_BATCH_PARTS = 5000
 _JSON_FIELDS = ("shipment", "decommissioned", "anomalies", "anomaly_details", "child_uids", "uids", "cancelled")
@@ -241,16 +241,14 @@ def visible_part(services: Services, principal: Principal, uid: str) -> dict[str
 # -- routes ----------------------------------------------------------------------------------------------------
 
 
-@router.post("/parts", summary="Commission one serialized part", status_code=201, responses={409: {}, 403: {}})
+@router.post("/parts", summary="Commission one serialized part", status_code=201)
 def commission(services: ServicesDep, principal: Producer, body: PartIn) -> Part:
     """The part type's producer (station at its site, or admin naming a site) commissions a part."""
     args = json.dumps(body.model_dump(exclude_none=True))
     return Part.model_validate(submit(services, principal, "CommissionPart", args, wait=True))
 
 
-@router.post(
-    "/parts/batch", summary="Commission up to 5,000 parts in one transaction", status_code=201, responses={413: {}}
-)
+@router.post("/parts/batch", summary="Commission up to 5,000 parts in one transaction", status_code=201)
 def commission_batch(services: ServicesDep, principal: Producer, body: PartBatchIn) -> PartBatchOut:
     """All or nothing: a bad item (named by index) or a clone refuses the whole batch."""
     if len(body.parts) > MAX_BATCH_PARTS:
@@ -328,7 +326,7 @@ def tree_up(services: ServicesDep, principal: PrincipalDep, uid: str) -> WhereUs
     )
 
 
-@router.post("/parts/{uid:path}/decommission", summary="Take a part out of service", responses={409: {}})
+@router.post("/parts/{uid:path}/decommission", summary="Take a part out of service")
 def decommission(services: ServicesDep, principal: Producer, uid: str, body: DecommissionIn) -> Part:
     """The custodian (station or admin) retires a part: scrapped, destroyed, recycled."""
     return Part.model_validate(submit(services, principal, "Decommission", uid, body.reason, wait=True))

@@ -13,9 +13,9 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.core.deps import Admin, PrincipalDep, ServicesDep
-from api.routes.scans import submit
+from api.routes.scans import PROBLEM_RESPONSES, submit
 
-router = APIRouter(prefix="/v1/part-types", tags=["part types"])
+router = APIRouter(prefix="/v1/part-types", tags=["part types"], responses=PROBLEM_RESPONSES)
 
 
 class PartType(BaseModel):

@@ -23,7 +23,35 @@ from ledger.gateway import check_committed
 from scanner.epcis import ObjectEvent
 from scanner.epcis.timestamps import parse_timestamp
 
-router = APIRouter(prefix="/v1/scans", tags=["scans"])
+#: RFC 9457 problem+json answers every route of this API may give (declared so clients and schemathesis know them).
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "description": "https://usmca-ledger.dev/problems/<kind>"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "What is wrong, naming the offending value."},
+        "instance": {"type": "string"},
+        "field": {"type": "string"},
+        "value": {},
+        "errors": {"type": "array", "items": {"type": "object"}},
+        "tx_id": {"type": "string"},
+    },
+}
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": text, "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}}}
+    for status, text in (
+        (401, "Missing, unknown or revoked credential"),
+        (403, "The caller's role or org may not do this"),
+        (404, "Not found, or not visible to the caller's org"),
+        (409, "Contradicts the ledger (clone, already consumed, ...)"),
+        (413, "Request body or batch too large"),
+        (422, "Invalid input; the detail names the field and value"),
+    )
+}
+
+router = APIRouter(prefix="/v1/scans", tags=["scans"], responses=PROBLEM_RESPONSES)
 
 EVENT_HASH_PATTERN = r"^ni:///sha-256;[0-9a-f]{64}\?ver=CBV2\.0$"
 #: How often a transaction invalidated by a concurrent write (MVCC read conflict) is re-run; safe because an
@@ -204,7 +232,6 @@ def _result(doc: dict[str, Any]) -> ScanResult:
 @router.post(
     "",
     summary="Record one station read (EPCIS ObjectEvent OBSERVE)",
-    responses={403: {"description": "Not a station, or another station's id"}, 422: {"description": "Bad read"}},
 )
 def post_scan(services: ServicesDep, principal: Station, scan: ScanIn) -> ScanResult:
     """Record one read; answers the stored scan with its anomaly flags (the first record for a replay)."""
@@ -214,11 +241,6 @@ def post_scan(services: ServicesDep, principal: Station, scan: ScanIn) -> ScanRe
 @router.post(
     "/batch",
     summary="Record up to 5,000 reads of the calling station in one transaction",
-    responses={
-        403: {"description": "Not a station, or another station's id"},
-        413: {"description": "More than max_batch_scans reads"},
-        422: {"description": "A bad read (named by index); nothing was recorded"},
-    },
 )
 def post_scan_batch(services: ServicesDep, principal: Station, batch: ScanBatchIn) -> ScanBatchOut:
     """Record reads all or nothing; each result says whether it was new or a duplicate and its flags."""

@@ -60,7 +60,11 @@ class CustodyTransactions:
                 f"shipment {shipment_id} is addressed to its sender {to_msp}", field="to_msp", value=to_msp
             )
         await org_must_exist(tx, tx.msp)
-        await org_must_exist(tx, to_msp)
+        destination = await org_must_exist(tx, to_msp)
+        if destination["tier"] == "auditor":
+            raise ValidationError(
+                f"{to_msp} is an auditor organization and cannot take custody of parts", field="to_msp", value=to_msp
+            )
         key = tx.key(SHIPMENT, tx.msp, shipment_id)
         if await tx.get(key) is not None:
             raise Conflict(

@@ -48,7 +48,10 @@ def test_commission_one_by_station_and_clone_is_409(api_server: ApiServer) -> No
     )
     clone = station.post("/v1/parts", json=body)
     assert clone.status_code == 409
-    assert clone.json()["detail"] == f"part {uid('SupplierMSP', 5)} was already commissioned by SupplierMSP: clone suspected"
+    assert (
+        clone.json()["detail"]
+        == f"part {uid('SupplierMSP', 5)} was already commissioned by SupplierMSP: clone suspected"
+    )
 
 
 def test_commission_refusals(api_server: ApiServer) -> None:
@@ -74,7 +77,11 @@ def test_part_detail_tree_and_where_used(built: ApiServer) -> None:
     detail = tier1.get(f"/v1/parts/{path_uid(uid('SupplierMSP', 0))}")
     assert detail.status_code == 200, detail.text
     d = detail.json()
-    assert (d["part"]["status"], d["part"]["parent"], d["ancestors"]) == ("consumed", uid("Tier1MSP", 0), [uid("Tier1MSP", 0)])
+    assert (d["part"]["status"], d["part"]["parent"], d["ancestors"]) == (
+        "consumed",
+        uid("Tier1MSP", 0),
+        [uid("Tier1MSP", 0)],
+    )
     assert [c["owner_msp"] for c in d["custody"]] == ["SupplierMSP", "SupplierMSP", "Tier1MSP", "Tier1MSP"]
     assert [c["status"] for c in d["custody"]] == ["active", "in_transit", "active", "consumed"]
     tree = tier1.get(f"/v1/parts/{path_uid(uid('Tier1MSP', 0))}/tree").json()

@@ -53,8 +53,15 @@ def signed_proposal(who: Member, ts: Timestamp, channel: str, tx_id: str) -> pro
 class MiniPeer:
     """Connects to a chaincode server and runs transactions against an in-memory committed state."""
 
-    def __init__(self, address: str, state: MemoryState, channel: str = "usmca") -> None:
+    def __init__(
+        self,
+        address: str,
+        state: MemoryState,
+        channel: str = "usmca",
+        credentials: grpc.ChannelCredentials | None = None,
+    ) -> None:
         self.address = address
+        self.credentials = credentials
         self.state = state
         self.channel_name = channel
         self._ids = itertools.count(1)
@@ -64,7 +71,11 @@ class MiniPeer:
         self.unexpected: list[Msg] = []
 
     async def __aenter__(self) -> MiniPeer:
-        self.channel = grpc.aio.insecure_channel(self.address)
+        self.channel = (
+            grpc.aio.secure_channel(self.address, self.credentials)
+            if self.credentials
+            else grpc.aio.insecure_channel(self.address)
+        )
         self.call = shim_grpc.ChaincodeStub(self.channel).Connect(self._outgoing())
         first = await self.call.read()
         assert first.type == Msg.REGISTER, first

@@ -55,9 +55,8 @@ def _free_port() -> int:
 
 def test_serve_answers_a_peer() -> None:
     port = _free_port()
-    code = "from chaincode.cli import chaincode_app; chaincode_app()"
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, "serve", "--address", f"127.0.0.1:{port}", "--id", "provenance:1"],
+        [sys.executable, "-m", "chaincode", "serve", "--address", f"127.0.0.1:{port}", "--id", "provenance:1"],
         cwd=ROOT,
         stderr=subprocess.PIPE,
         text=True,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from chaincode_harness import OEM, T1, T2, World, make_member, uid
+from chaincode_harness import OEM, T1, T2, World, make_member, org_doc, uid
 
 from ledger.errors import Conflict, Forbidden, NotFound, ValidationError
 
@@ -178,3 +178,12 @@ def test_cancel_shipment_rules(world: World) -> None:
     err = h.error(world.admin(T2), "CancelShipment", "ASN-1", "too late")
     assert isinstance(err, Conflict)
     assert err.message == "shipment ASN-1 from CastCoMSP is received and cannot be cancelled"
+
+
+def test_auditors_take_no_custody(world: World) -> None:
+    auditor = make_member("AuditMSP", "admin@audit", "admin")
+    world.h.submit(auditor, "RegisterOrg", {**org_doc(T1), "tier": "auditor", "gs1_prefixes": []})
+    parts = world.commission(T2, "C1")
+    err = world.h.error(world.admin(T2), "Ship", {"shipment_id": "A", "to_msp": "AuditMSP", "uids": parts})
+    assert isinstance(err, ValidationError)
+    assert err.message == "AuditMSP is an auditor organization and cannot take custody of parts"

@@ -102,3 +102,66 @@ def test_server_config_from_env(tmp_path: Path) -> None:
         ServerConfig("a:1", "id", tls_key=tmp_path / "k").credentials()
     with pytest.raises(NotFound, match="does not exist"):
         ServerConfig("a:1", "id", tls_key=tmp_path / "k", tls_cert=tmp_path / "c").credentials()
+
+
+def _tls_pair(tmp_path: Path, name: str, issuer: tuple | None = None) -> tuple[Path, Path, object, object]:
+    """A P-256 key and certificate for 127.0.0.1 (self-signed, or issued by ``issuer`` = (key, cert))."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    issuer_key, issuer_cert = issuer if issuer else (key, None)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_cert.subject if issuer_cert else subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+        .not_valid_after(dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=issuer is None, path_length=None), True)
+        .sign(issuer_key, hashes.SHA256())
+    )
+    key_path, cert_path = tmp_path / f"{name}.key", tmp_path / f"{name}.pem"
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return key_path, cert_path, key, cert
+
+
+def test_mutual_tls(tmp_path: Path, chaincode_object) -> None:
+    import grpc
+
+    srv_key, srv_cert, _, _ = _tls_pair(tmp_path, "server")
+    _, ca_path, ca_key, ca_cert = _tls_pair(tmp_path, "peer-ca")
+    cli_key, cli_cert, _, _ = _tls_pair(tmp_path, "peer", issuer=(ca_key, ca_cert))
+    config = ServerConfig("127.0.0.1:0", "provenance:tls", srv_key, srv_cert, ca_path)
+    admin = make_member(T1, "admin@t1", "admin")
+
+    async def run(credentials: grpc.ChannelCredentials) -> int:
+        server, port = build_server(config, chaincode_object)
+        await server.start()
+        try:
+            async with MiniPeer(f"127.0.0.1:{port}", MemoryState(), credentials=credentials) as peer:
+                out = await asyncio.wait_for(peer.transact(admin, _ts(), "RegisterOrg", json.dumps(org_doc(T1))), 10)
+                return out.response.status
+        finally:
+            await server.stop(0)
+
+    with_client_cert = grpc.ssl_channel_credentials(
+        root_certificates=srv_cert.read_bytes(),
+        private_key=cli_key.read_bytes(),
+        certificate_chain=cli_cert.read_bytes(),
+    )
+    assert asyncio.run(run(with_client_cert)) == 200
+    without = grpc.ssl_channel_credentials(root_certificates=srv_cert.read_bytes())
+    with pytest.raises(grpc.aio.AioRpcError):
+        asyncio.run(run(without))

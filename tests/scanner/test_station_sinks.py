@@ -97,7 +97,7 @@ def test_bad_item_is_isolated_and_only_it_refused(home: Path, tmp_path: Path, ba
     good = [scan_event(cfg, uid(i), 1_790_000_000.0 + i) for i in range(6)]
     wrong_rp = scan_event(cfg.model_copy(update={"read_point": "urn:usmca:readpoint:SupplierMSP:other"}), uid(9),
                           1_790_000_100.0)  # fmt: skip
-    events = good[:bad_at] + [wrong_rp] + good[bad_at:]
+    events = [*good[:bad_at], wrong_rp, *good[bad_at:]]
     box = Outbox(tmp_path / "ob.db")
     outcomes = LedgerSink(home, SUPPLIER, "station1").deliver(stored(box, events))
     assert outcomes[wrong_rp.event_id] == (

@@ -1,0 +1,159 @@
+"""The caller org's own private data: purchase prices and certification cost breakdowns (never on the ledger).
+
+Every route reads or writes only the private store of the caller's org (``home/private/<MSP>.db``); there is no
+parameter that names another org, so one org's figures cannot be asked for by another. Prices feed the org's own
+RVC calculations; breakdowns are the figures behind its certifications' commitments.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.core.credentials import Principal
+from api.core.deps import ServicesDep, require_roles
+from api.core.services import Services
+from api.private.store import PrivateStore
+from api.private.visibility import CertGraph
+from ledger.errors import ValidationError
+
+router = APIRouter(prefix="/v1/private", tags=["private data"])
+
+PriceKeeper = Annotated[Principal, Depends(require_roles("compliance", "admin", "certifier"))]
+BreakdownReader = Annotated[Principal, Depends(require_roles("certifier", "admin", "compliance"))]
+DECIMAL = r"^\d{1,15}(\.\d{1,12})?$"
+PartTypeId = Annotated[str, Path(min_length=1, max_length=128, description="Part type id, e.g. SupplierMSP:CAST-1.")]
+
+
+class PriceIn(BaseModel):
+    """What the org pays for a part type (optionally from one supplier)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    part_type: str = Field(min_length=1, max_length=128)
+    unit_price: str = Field(pattern=DECIMAL, description="Decimal string, e.g. '312.00'.")
+    supplier_msp: str = Field("", max_length=64, description="Empty: the price from any supplier.")
+    currency: str = Field("USD", pattern="^[A-Za-z]{3}$")
+    note: str = Field("", max_length=512)
+
+
+class OnePriceIn(BaseModel):
+    """A price for the part type named in the path."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    unit_price: str = Field(pattern=DECIMAL)
+    supplier_msp: str = Field("", max_length=64)
+    currency: str = Field("USD", pattern="^[A-Za-z]{3}$")
+    note: str = Field("", max_length=512)
+
+
+class Price(BaseModel):
+    """A stored price."""
+
+    part_type: str
+    supplier_msp: str
+    unit_price: str
+    currency: str
+    note: str
+
+
+class PriceList(BaseModel):
+    """The caller org's prices."""
+
+    msp_id: str
+    prices: list[Price]
+
+
+class PricesIn(BaseModel):
+    """The complete price list (replaces the stored one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prices: list[PriceIn] = Field(max_length=10000)
+
+
+class Breakdown(BaseModel):
+    """One certification's private figures and the commitment the ledger holds."""
+
+    cert_id: str
+    data: dict[str, Any]
+    commitment: str
+    created_at: float
+    on_ledger: bool = Field(description="True when the ledger holds a certification with this commitment.")
+
+
+class BreakdownList(BaseModel):
+    """The caller org's cost breakdowns."""
+
+    msp_id: str
+    breakdowns: list[Breakdown]
+
+
+def _known_part_types(services: Services, principal: Principal, wanted: set[str]) -> None:
+    """Refuse prices for part types the ledger does not know (a typo would silently never match)."""
+    if not wanted:
+        return
+    known = {p["id"] for p in services.client(principal).list_part_types()}
+    for pt in sorted(wanted - known):
+        raise ValidationError(f"part type {pt!r} is not registered on the ledger", field="part_type", value=pt)
+
+
+def _with_ledger_flag(services: Services, rows: list[dict[str, Any]]) -> list[Breakdown]:
+    docs = CertGraph(services.readmodel).fetch(r["cert_id"] for r in rows)
+    return [
+        Breakdown(**r, on_ledger=r["cert_id"] in docs and docs[r["cert_id"]].get("cost_commitment") == r["commitment"])
+        for r in rows
+    ]
+
+
+@router.get("/prices", summary="The caller org's purchase prices")
+def get_prices(services: ServicesDep, principal: PriceKeeper) -> PriceList:
+    """Compliance, admin and certifier members of the org."""
+    return PriceList(msp_id=principal.msp_id, prices=PrivateStore(services.home, principal.msp_id).prices())
+
+
+@router.put("/prices", summary="Replace the caller org's purchase prices")
+def put_prices(services: ServicesDep, principal: PriceKeeper, body: PricesIn) -> PriceList:
+    """All or nothing: every part type must be registered, amounts decimal strings, no (part type, supplier) twice."""
+    _known_part_types(services, principal, {p.part_type for p in body.prices})
+    store = PrivateStore(services.home, principal.msp_id)
+    return PriceList(msp_id=principal.msp_id, prices=store.replace_prices([p.model_dump() for p in body.prices]))
+
+
+@router.put("/prices/{part_type}", summary="Set the caller org's price for one part type")
+def put_price(services: ServicesDep, principal: PriceKeeper, part_type: PartTypeId, body: OnePriceIn) -> Price:
+    """A supplier-specific price wins over the general one when the org computes RVC."""
+    _known_part_types(services, principal, {part_type})
+    store = PrivateStore(services.home, principal.msp_id)
+    return Price(**store.set_price(part_type, body.unit_price, **body.model_dump(exclude={"unit_price"})))
+
+
+@router.delete("/prices/{part_type}", status_code=204, summary="Forget the caller org's price for one part type")
+def delete_price(
+    services: ServicesDep,
+    principal: PriceKeeper,
+    part_type: PartTypeId,
+    supplier_msp: Annotated[str, Query(max_length=64)] = "",
+) -> Response:
+    """404 names the part type when no such price was stored."""
+    PrivateStore(services.home, principal.msp_id).delete_price(part_type, supplier_msp)
+    return Response(status_code=204)
+
+
+@router.get("/breakdowns", summary="The caller org's certification cost breakdowns")
+def list_breakdowns(services: ServicesDep, principal: BreakdownReader) -> BreakdownList:
+    """Certifier, admin and compliance members of the org; ``on_ledger`` flags a breakdown whose submission failed."""
+    rows = PrivateStore(services.home, principal.msp_id).breakdowns()
+    return BreakdownList(msp_id=principal.msp_id, breakdowns=_with_ledger_flag(services, rows))
+
+
+@router.get("/breakdowns/{cert_id}", summary="One of the caller org's cost breakdowns")
+def get_breakdown(
+    services: ServicesDep, principal: BreakdownReader, cert_id: Annotated[str, Path(min_length=1, max_length=128)]
+) -> Breakdown:
+    """404 when the org holds none for this certification (whoever issued it)."""
+    row = PrivateStore(services.home, principal.msp_id).breakdown(cert_id)
+    return _with_ledger_flag(services, [row])[0]
