@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import inspect
 
+from chaincode.contracts.assembly import AssemblyTransactions
 from chaincode.contracts.certifications import CertificationTransactions
 from chaincode.contracts.custody import CustodyTransactions
+from chaincode.contracts.origin_certificates import OriginCertificateTransactions
 from chaincode.contracts.parts import PartTransactions
 from chaincode.contracts.parttypes import PartTypeTransactions
 from chaincode.contracts.registry import RegistryTransactions
@@ -27,10 +29,12 @@ class ProvenanceContract(
     RegistryTransactions,
     PartTypeTransactions,
     PartTransactions,
+    AssemblyTransactions,
     ScanTransactions,
     CustodyTransactions,
     CertificationTransactions,
     SolicitationTransactions,
+    OriginCertificateTransactions,
     Contract,
 ):
     """Every transaction of the USMCA provenance chaincode."""

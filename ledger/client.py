@@ -182,3 +182,16 @@ class LedgerClient:
     def certification_requests(self, msp_id: str, side: str) -> list[dict[str, Any]]:
         """Requests an org made (``side="requester"``) or received (``side="supplier"``), with status."""
         return self._evaluate("ListCertificationRequests", msp_id, side)
+
+    # -- certificates of origin (Annex 5-A documents anchored by hash) -------------------------------------------
+    def record_certificate_of_origin(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Anchor a signed certificate of origin: id, content hash, issuer, goods HS, period, signature."""
+        return self._submit("RecordCertificateOfOrigin", _js(record))
+
+    def revoke_certificate_of_origin(self, certificate_id: str, reason: str) -> dict[str, Any]:
+        """Revoke a certificate of origin of the caller's org (certifier or admin)."""
+        return self._submit("RevokeCertificateOfOrigin", certificate_id, reason)
+
+    def get_certificate_of_origin(self, certificate_id: str) -> dict[str, Any]:
+        """An anchored certificate of origin with its status computed now (valid, revoked, expired)."""
+        return self._evaluate("GetCertificateOfOrigin", certificate_id)

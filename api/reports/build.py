@@ -28,7 +28,13 @@ def _issues_and_request(
     issues: list[tuple[str, str, str | None, str, str, str | None]] = []
     new_materials: list[Any] | None = None
     for i, m in enumerate(materials):
-        if not isinstance(m, dict) or m.get("origin") != "originating" or m.get("parent") is not None:
+        if not isinstance(m, dict) or m.get("parent") is not None:
+            continue
+        if m.get("origin") == "unknown" and not m.get("evidence"):
+            who = str(m.get("supplier") or "unknown supplier")
+            issues.append((who, str(m.get("id")), None, "missing", "origin unknown: no certification covers it", None))
+            continue
+        if m.get("origin") != "originating":
             continue
         evidence = m.get("evidence")
         cert = certs.get(evidence) if evidence else None
@@ -42,6 +48,8 @@ def _issues_and_request(
             detail = f"no certification on record for evidence {evidence!r}" if evidence else "no certification cited"
         elif cert.status == "revoked":
             kind, detail = "revoked", f"certification {cert.id} was revoked"
+        elif cert.status == "upstream_invalid":
+            kind, detail = "upstream_invalid", f"certification {cert.id} relies on an upstream one that is not valid"
         elif cert.status == "expired" or (cert.valid_until is not None and cert.valid_until < on):
             kind, detail = "expired", f"certification {cert.id} expired on {until}"
         elif cert.status == "pending":

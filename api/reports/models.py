@@ -11,8 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-CertStatus = Literal["valid", "pending", "expired", "revoked"]
-IssueKind = Literal["missing", "expiring", "expired", "revoked", "pending"]
+CertStatus = Literal["valid", "pending", "expired", "revoked", "upstream_invalid"]
+IssueKind = Literal["missing", "expiring", "expired", "revoked", "pending", "upstream_invalid"]
 
 
 class CertificationStatus(BaseModel):

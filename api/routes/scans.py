@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.core.credentials import Principal
 from api.core.deps import ServicesDep, Station
 from api.core.services import Services
+from api.epcis.coalesce import Coalescer
 from ledger.embedded.validator import MVCC_READ_CONFLICT
 from ledger.errors import Forbidden, LedgerError, PayloadTooLarge, ValidationError
 from ledger.gateway import check_committed
@@ -53,6 +54,8 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 router = APIRouter(prefix="/v1/scans", tags=["scans"], responses=PROBLEM_RESPONSES)
 
+#: Concurrent single-scan requests of one station share a transaction (see api.epcis.coalesce).
+_COALESCER = Coalescer(window=0.002, max_items=500)
 EVENT_HASH_PATTERN = r"^ni:///sha-256;[0-9a-f]{64}\?ver=CBV2\.0$"
 #: How often a transaction invalidated by a concurrent write (MVCC read conflict) is re-run; safe because an
 #: invalid transaction changed nothing.
@@ -221,7 +224,14 @@ def record_scans(services: Services, principal: Principal, scans: list[ScanIn]) 
         raise PayloadTooLarge(f"batch of {len(scans)} scans exceeds the limit of {limit}", value=len(scans))
     args = scan_args(services, principal, scans)
     if len(args) == 1:
-        return [submit(services, principal, "RecordScan", json.dumps(args[0]))]
+        return [
+            _COALESCER.submit(
+                (id(services), principal.msp_id, principal.member),
+                args[0],
+                lambda items: submit(services, principal, "RecordScans", json.dumps(items)),
+                lambda items: [submit(services, principal, "RecordScan", json.dumps(items[0]))],
+            )
+        ]
     return submit(services, principal, "RecordScans", json.dumps(args))
 
 

@@ -47,11 +47,12 @@
     }
     dl.hidden = !part;
   }
+  function when(t) { return String(t || "").replace("T", " ").replace(/\.\d+Z$/, " UTC"); }
   function addRow(kind, time, uid, reason) {
     var tr = document.createElement("tr");
     tr.className = kind;
     var label = kind === "ok" ? "OK" : kind === "refused" ? "REFUSED" : "KEPT";
-    [time, null, shortUid(uid), reason].forEach(function (text, i) {
+    [when(time), null, shortUid(uid), reason].forEach(function (text, i) {
       var td = document.createElement("td");
       if (i === 1) {
         var span = document.createElement("span"); span.className = "pill " + kind; span.textContent = label;

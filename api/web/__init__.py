@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import common, station
+from api.web import auditor, common, oem_pages, station, supplier
 
 router = APIRouter(include_in_schema=False)
 router.include_router(common.router)
 router.include_router(station.pages)
 router.include_router(station.scripts)
+router.include_router(supplier.router)
+router.include_router(oem_pages.router)
+router.include_router(auditor.router)
 
 __all__ = ["router"]

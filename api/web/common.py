@@ -44,7 +44,7 @@ def landing(request: Request, services: ServicesDep) -> Response:
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
-def sign_in_page(request: Request, next: str | None = None) -> HTMLResponse:  # noqa: A002 - the query name
+def sign_in_page(request: Request, next: str | None = None) -> HTMLResponse:
     """The credential form."""
     return render(request, "sign_in.html", {"next": safe_next(next, ""), "error": None, "title": "Sign in"})
 
@@ -54,7 +54,7 @@ def sign_in(
     request: Request,
     services: ServicesDep,
     credential: Annotated[str, Form(max_length=512)] = "",
-    next: Annotated[str, Form(max_length=2048)] = "",  # noqa: A002 - the form field name
+    next: Annotated[str, Form(max_length=2048)] = "",
 ) -> Response:
     """Check the pasted credential with the credential store and keep it in the session cookie."""
     token = credential.strip()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pydantic
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -51,7 +52,16 @@ def _short_uid(uid: Any) -> str:
     return text
 
 
+def _when(value: Any) -> str:
+    """An RFC 3339 UTC timestamp as people read it: ``2026-10-09 08:52:00 UTC``."""
+    text = str(value or "")
+    if len(text) >= 19 and text[10] == "T":
+        return f"{text[:10]} {text[11:19]}" + (" UTC" if text.endswith("Z") else text[23:].replace(".", ""))
+    return text or "-"
+
+
 templates.env.filters["pct"] = _pct
+templates.env.filters["when"] = _when
 templates.env.filters["short_uid"] = _short_uid
 templates.env.filters["urlq"] = lambda s: quote(str(s), safe="")
 
@@ -104,7 +114,7 @@ class PageRoute(APIRoute):
             except LedgerError as err:
                 p = to_problem(err)
                 return error_page(request, p.status, p.title, p.detail)
-            except RequestValidationError as err:
+            except (RequestValidationError, pydantic.ValidationError) as err:
                 first = err.errors()[0] if err.errors() else {}
                 where = ".".join(str(x) for x in first.get("loc", ()) if x not in ("query", "path", "body", "form"))
                 detail = f"{where or 'request'}: {first.get('msg', 'invalid request')}"

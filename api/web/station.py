@@ -107,7 +107,7 @@ def recent_scans(services: Services, principal: Principal, limit: int = RECENT) 
     """This station's latest reads from the read model, newest first, with their verdicts."""
     station = caller_station_id(services, principal)
     rows = services.queries().table("scan", "msp_id = ? AND station_id = ?", [principal.msp_id, station])
-    rows.sort(key=lambda r: r.get("recorded_at") or "", reverse=True)
+    rows.sort(key=lambda r: (r.get("event_time") or "", r.get("recorded_at") or ""), reverse=True)
     out = []
     for r in rows[:limit]:
         verdict, reason, _ = verdict_for(r)

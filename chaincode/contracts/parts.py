@@ -14,8 +14,8 @@ from typing import Any
 from chaincode.contracts.parttypes import part_type_must_exist
 from chaincode.errors import evaluate, submit
 from chaincode.fabric import TransactionContextInterface
-from chaincode.state import ANOMALY, ASSEMBLY, CHILD, LAST_SEEN, PART, SCAN, SITE, STATION, Tx, answer
-from chaincode.validate import Fields, check_uri, iso_z, parse_list, parse_object
+from chaincode.state import ANOMALY, CHILD, LAST_SEEN, PART, SCAN, SITE, STATION, Tx, answer
+from chaincode.validate import Fields, check_uri, parse_list, parse_object
 from ledger.errors import Conflict, Forbidden, NotFound, ValidationError
 from ledger.identity.attrs import Role
 
@@ -133,7 +133,7 @@ class _Commissioner:
         return doc
 
 
-async def _ancestors(tx: Tx, part: dict[str, Any]) -> list[str]:
+async def ancestors(tx: Tx, part: dict[str, Any]) -> list[str]:
     """The chain of parents above a part, nearest first."""
     chain: list[str] = []
     parent = part.get("parent")
@@ -145,7 +145,7 @@ async def _ancestors(tx: Tx, part: dict[str, Any]) -> list[str]:
 
 
 class PartTransactions:
-    """CommissionPart(s), Assemble, Decommission, GetPart."""
+    """CommissionPart(s), Decommission, GetPart (assembly lives in chaincode/contracts/assembly.py)."""
 
     @submit
     async def CommissionPart(self, ctx: TransactionContextInterface, part_json: str) -> str:
@@ -166,89 +166,6 @@ class PartTransactions:
         docs = [await worker.one(item, f"parts[{i}]") for i, item in enumerate(items)]
         tx.emit("PartsCommissioned", {"count": len(docs), "uids": [d["uid"] for d in docs[:10]]})
         return answer(docs)
-
-    @submit
-    async def Assemble(self, ctx: TransactionContextInterface, assembly_json: str) -> str:
-        """The custodian of a parent and its children records that the parent consumed them.
-
-        The EPCIS TransformationEvent hash is the idempotency key: the same event again returns the first
-        record.
-        """
-        tx = Tx(ctx)
-        tx.require("assemble parts", *PRODUCERS)
-        f = Fields(parse_object(assembly_json, "assembly"), "assembly")
-        parent_uid = f.uri("parent_uid")
-        child_uids = f.str_list("child_uids", max_items=MAX_CHILDREN)
-        event_hash = f.event_hash("event_hash")
-        event_time = f.timestamp("event_time")
-        f.done()
-        for uid in child_uids:
-            check_uri(uid, "assembly child_uids item", "child_uids")
-        station = await caller_station(tx)
-        key = tx.key(ASSEMBLY, event_hash)
-        first = await tx.get(key)
-        if first is not None:
-            if first["parent_uid"] != parent_uid or sorted(first["child_uids"]) != sorted(child_uids):
-                raise Conflict(
-                    f"event hash {event_hash} was already recorded for parent {first['parent_uid']} "
-                    f"with other children",
-                    field="event_hash",
-                    value=event_hash,
-                )
-            return answer({**first, "duplicate": True})
-        if parent_uid in child_uids:
-            raise Conflict(f"part {parent_uid} cannot contain itself", field="child_uids", value=parent_uid)
-        parent = await part_must_exist(tx, parent_uid)
-        require_custody(parent, tx.msp, "assemble into")
-        if parent["status"] in (IN_TRANSIT, DECOMMISSIONED):
-            raise Conflict(f"parent {parent_uid} is {parent['status']}", field="parent_uid", value=parent_uid)
-        ancestors = set(await _ancestors(tx, parent))
-        children = []
-        for uid in child_uids:
-            child = await part_must_exist(tx, uid)
-            require_custody(child, tx.msp, "assemble")
-            if uid in ancestors:
-                raise Conflict(
-                    f"part {uid} already contains {parent_uid}; assembling it into {parent_uid} would make a cycle",
-                    field="child_uids",
-                    value=uid,
-                )
-            if child["status"] == CONSUMED:
-                raise Conflict(
-                    f"part {uid} was already consumed by parent {child['parent']}",
-                    field="child_uids",
-                    value=uid,
-                )
-            if child["status"] != ACTIVE:
-                raise Conflict(f"part {uid} is {child['status']}", field="child_uids", value=uid)
-            children.append(child)
-        doc = {
-            "doc_type": "assembly",
-            "event_hash": event_hash,
-            "parent_uid": parent_uid,
-            "child_uids": child_uids,
-            "msp_id": tx.msp,
-            "station_id": station["station_id"] if station else None,
-            "event_time": iso_z(event_time),
-            "assembled_at": tx.now_iso,
-            "tx_id": tx.tx_id,
-        }
-        await tx.put(key, doc)
-        for child in children:
-            link = {
-                "doc_type": "child",
-                "parent_uid": parent_uid,
-                "child_uid": child["uid"],
-                "event_hash": event_hash,
-                "assembled_at": tx.now_iso,
-            }
-            await tx.put(tx.key(CHILD, parent_uid, child["uid"]), link)
-            await tx.put(
-                tx.key(PART, child["uid"]),
-                {**child, "status": CONSUMED, "parent": parent_uid, "updated_at": tx.now_iso},
-            )
-        tx.emit("PartsAssembled", {"parent_uid": parent_uid, "children": len(children), "event_hash": event_hash})
-        return answer({**doc, "duplicate": False})
 
     @submit
     async def Decommission(self, ctx: TransactionContextInterface, uid: str, reason: str) -> str:
@@ -300,7 +217,7 @@ class PartTransactions:
         return answer(
             {
                 "part": part,
-                "ancestors": await _ancestors(tx, part),
+                "ancestors": await ancestors(tx, part),
                 "children": [d["child_uid"] for _, d in await tx.entries(CHILD, uid)],
                 "custody": custody,
                 "scans": scans,

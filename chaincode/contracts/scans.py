@@ -72,8 +72,8 @@ class _Recorder:
             return answer({**first, "duplicate": True})
         if uid not in self.parts:
             self.parts[uid] = await tx.get(tx.key(PART, uid))
-            self.last[uid] = await tx.get(tx.key(LAST_SEEN, uid))
             self.last_keys[uid] = tx.key(LAST_SEEN, uid)
+            self.last[uid] = await tx.get(self.last_keys[uid])
         last = self.last[uid]
         here = Sighting(tx.msp, station["site_id"], self.point, event_time)
         prev = (

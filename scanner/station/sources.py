@@ -176,29 +176,45 @@ class TcpListenSource(_SocketLines):
 
 
 class SerialSource(Source):
-    """Lines from a serial port (RS-232 / USB-CDC scanners), via pyserial."""
+    """Lines from a serial port (RS-232 / USB-CDC scanners), via pyserial.
 
-    def __init__(self, device: str, baudrate: int = 9600) -> None:
+    A port that cannot be opened at start is a configuration error (raised). A scanner unplugged later is
+    reopened with backoff until it is back, and the partial line it was sending is dropped: a truncated code
+    could parse as another part.
+    """
+
+    def __init__(self, device: str, baudrate: int = 9600, *, retry_max: float = 5.0) -> None:
         super().__init__()
         self.device, self.baudrate = device, baudrate
         self.name = f"serial:{device}"
+        self._retry_max = retry_max
 
     def reads(self) -> Iterator[Read]:
         """One read per line received."""
         import serial
 
-        port = serial.Serial(self.device, self.baudrate, timeout=0.2)
-        buf = bytearray()
-        try:
-            while not self._stop.is_set():
-                chunk = port.read(4096)
-                if not chunk:
-                    continue
-                buf.extend(chunk)
-                for line in split_lines(buf):
-                    yield Read(self.name, text=line)
-        finally:
-            port.close()
+        port: Any = serial.Serial(self.device, self.baudrate, timeout=0.2)
+        delay = 0.1
+        while not self._stop.is_set():
+            buf = bytearray()
+            try:
+                while not self._stop.is_set():
+                    chunk = port.read(4096)
+                    if chunk:
+                        buf.extend(chunk)
+                        for line in split_lines(buf):
+                            yield Read(self.name, text=line)
+            except (serial.SerialException, OSError):
+                pass
+            finally:
+                port.close()
+            while not self._stop.wait(delay):
+                try:
+                    port = serial.Serial(self.device, self.baudrate, timeout=0.2)
+                    delay = 0.1
+                    break
+                except (serial.SerialException, OSError):
+                    delay = min(self._retry_max, delay * 2)
 
 
 class DirectorySource(Source):

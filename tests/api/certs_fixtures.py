@@ -1,7 +1,7 @@
 """Fixtures for the certification-side API tests: part types on the test network and certification bodies.
 
-``certs_api`` is the real-server fixture (tests/api/conftest.py) whose supplier and Tier-1 have registered one
-part type each, signed by their own admins through the ledger client. ``cert_body`` builds a POST body whose
+``ready(api_server)`` takes the real-server fixture (tests/api/conftest.py) and has the supplier, Tier-1 and
+OEM register one part type each, signed by their own admins through the ledger client. ``cert_body`` builds a POST body whose
 private cost breakdown supports its RVC claim (NC method: (280 - 80) / 280 = 71.43 %).
 """
 
@@ -11,7 +11,6 @@ import datetime as dt
 from typing import Any
 
 import httpx
-import pytest
 
 from ledger.client import LedgerClient
 from ledger.connect import connect
@@ -23,7 +22,11 @@ TRANS = "Tier1MSP:TRANS-1"
 ENGINE = "OemMSP:ENG-1"
 #: A blanket period around today, so certifications are valid whenever the tests run.
 TODAY = dt.datetime.now(dt.UTC).date()
-BLANKET = {"kind": "blanket", "from": (TODAY - dt.timedelta(days=30)).isoformat(), "to": (TODAY + dt.timedelta(days=300)).isoformat()}
+BLANKET = {
+    "kind": "blanket",
+    "from": (TODAY - dt.timedelta(days=30)).isoformat(),
+    "to": (TODAY + dt.timedelta(days=300)).isoformat(),
+}
 BREAKDOWN = {"total_cost": "280.00", "vnm": "80.00", "originating_materials": "120.00", "labor": "55.25"}
 
 PART_TYPES = {
@@ -91,8 +94,7 @@ def problem(resp: httpx.Response, status: int) -> dict[str, Any]:
     return resp.json()
 
 
-@pytest.fixture
-def certs_api(api_server: ApiServer) -> ApiServer:
-    """The real server with the three producers' part types registered."""
-    register_part_types(api_server.home)
-    return api_server
+def ready(api: ApiServer) -> ApiServer:
+    """The real-server fixture with the three producers' part types registered (call first in each test)."""
+    register_part_types(api.home)
+    return api

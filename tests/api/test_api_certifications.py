@@ -11,22 +11,22 @@ from ledger.commitment import Opening
 from ledger.connect import committed_blocks
 from tests.api.certs_fixtures import (
     AUDIT,
-    CAST,
     ENGINE,
     OEM,
     SUPPLIER,
     TIER1,
     TRANS,
     cert_body,
-    certs_api,  # noqa: F401 - fixture
     chain,
     post_cert,
     problem,
+    ready,
 )
 from tests.api.conftest import ApiServer
 
 
-def test_submit_puts_only_the_commitment_on_the_ledger(certs_api: ApiServer) -> None:
+def test_submit_puts_only_the_commitment_on_the_ledger(api_server: ApiServer) -> None:
+    certs_api = ready(api_server)
     figures = {"total_cost": "987654.321", "vnm": "123456.789", "originating_materials": "345678.9", "labor": "4242.17"}
     out = post_cert(certs_api, SUPPLIER, cert_body(cert_id="C-SECRET", rvc="87.5", non_originating_share="12.5",
                                                    cost_breakdown=figures))  # fmt: skip
@@ -50,7 +50,8 @@ def test_submit_puts_only_the_commitment_on_the_ledger(certs_api: ApiServer) -> 
         assert secret.encode() not in ledger_bytes, secret
 
 
-def test_location_header_and_read_back(certs_api: ApiServer) -> None:
+def test_location_header_and_read_back(api_server: ApiServer) -> None:
+    certs_api = ready(api_server)
     resp = certs_api.client(SUPPLIER, "certifier").post("/v1/certifications", json=cert_body())
     assert resp.status_code == 201
     cert_id = resp.json()["certification"]["cert_id"]
@@ -85,8 +86,9 @@ def test_location_header_and_read_back(certs_api: ApiServer) -> None:
     ],
 )  # fmt: skip
 def test_refusals_name_the_value(
-    certs_api: ApiServer, change: dict[str, Any], status: int, field: str, detail: str
+    api_server: ApiServer, change: dict[str, Any], status: int, field: str, detail: str
 ) -> None:
+    certs_api = ready(api_server)
     body = problem(certs_api.client(SUPPLIER, "certifier").post("/v1/certifications", json=cert_body(**change)), status)
     assert body["detail"] == detail
     assert body["field"] == field
@@ -106,17 +108,19 @@ def test_refusals_name_the_value(
     ],
 )  # fmt: skip
 def test_malformed_bodies_are_422_naming_field_and_value(
-    certs_api: ApiServer, change: dict[str, Any], field: str, value: Any
+    api_server: ApiServer, change: dict[str, Any], field: str, value: Any
 ) -> None:
+    certs_api = ready(api_server)
     body = problem(certs_api.client(SUPPLIER, "certifier").post("/v1/certifications", json=cert_body(**change)), 422)
     assert body["errors"][0]["field"] == field
     if value is ...:
-        assert body["detail"] == "cost_breakdown: Field required"
+        assert body["detail"].startswith("cost_breakdown: Field required")
     else:
         assert body["errors"][0]["value"] == value
 
 
-def test_duplicate_cert_id_keeps_the_first_breakdown(certs_api: ApiServer) -> None:
+def test_duplicate_cert_id_keeps_the_first_breakdown(api_server: ApiServer) -> None:
+    certs_api = ready(api_server)
     first = post_cert(certs_api, SUPPLIER, cert_body(cert_id="C-1"))
     body = problem(
         certs_api.client(SUPPLIER, "certifier").post(
@@ -131,7 +135,8 @@ def test_duplicate_cert_id_keeps_the_first_breakdown(certs_api: ApiServer) -> No
     assert kept["on_ledger"] is True
 
 
-def test_visibility_issuer_customer_chain_auditor(certs_api: ApiServer) -> None:
+def test_visibility_issuer_customer_chain_auditor(api_server: ApiServer) -> None:
+    certs_api = ready(api_server)
     ids = chain(certs_api)
     other = post_cert(certs_api, SUPPLIER, cert_body(cert_id="C-CAST-OEM", customers=[OEM]))["certification"]
     engine = post_cert(certs_api, OEM, cert_body(ENGINE, cert_id="C-ENG", customers=[]))["certification"]
@@ -163,7 +168,8 @@ def test_visibility_issuer_customer_chain_auditor(certs_api: ApiServer) -> None:
     assert mine["relied_on_by"] == ["C-TRANS"]
 
 
-def test_revoke_flips_downstream_status_and_lineage(certs_api: ApiServer) -> None:
+def test_revoke_flips_downstream_status_and_lineage(api_server: ApiServer) -> None:
+    certs_api = ready(api_server)
     chain(certs_api)
     lineage = certs_api.client(SUPPLIER, "certifier").get("/v1/certifications/C-CAST/lineage").json()
     assert [(n["cert_id"], n["status"]) for n in lineage["downstream"]] == [("C-TRANS", "valid")]
@@ -199,7 +205,8 @@ def test_revoke_flips_downstream_status_and_lineage(certs_api: ApiServer) -> Non
     assert body["detail"].startswith("upstream certification C-CAST is revoked: revoked at ")
 
 
-def test_unknown_certification_is_404(certs_api: ApiServer) -> None:
+def test_unknown_certification_is_404(api_server: ApiServer) -> None:
+    certs_api = ready(api_server)
     for path in ("/v1/certifications/C-NONE", "/v1/certifications/C-NONE/lineage"):
         body = problem(certs_api.client(AUDIT, "auditor").get(path), 404)
         assert body["detail"] == "certification C-NONE does not exist"

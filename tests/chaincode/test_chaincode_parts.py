@@ -243,3 +243,45 @@ def test_consumed_part_is_decommissioned_with_its_assembly(world: World) -> None
     assert isinstance(err, Conflict)
     assert err.message == f"part {child} is consumed in {parent}; decommission the assembly it is in"
     assert h.submit(world.admin(T1), "Decommission", parent, "scrap")["status"] == "decommissioned"
+
+
+def disassembly(parent: str, children: list[str], tag: str = "d", reason: str = "warranty replacement") -> dict:
+    return {**assembly(parent, children, tag), "reason": reason}
+
+
+def test_disassemble_returns_children_to_the_parents_custodian(world: World) -> None:
+    h = world.h
+    pump, trans = world.commission(T1, "PUMP", "TRANS")
+    h.submit(world.station(T1), "Assemble", assembly(trans, [pump]))
+    world.ship(T1, OEM, "ASN-1", [trans])
+    world.receive(T1, OEM, "ASN-1", [trans])
+    doc = h.submit(world.station(OEM), "Disassemble", disassembly(trans, [pump]))
+    assert (doc["duplicate"], doc["reason"], doc["station_id"]) == (False, "warranty replacement", "st-OemMSP")
+    assert h.events[-1] == ("PartsDisassembled", {"parent_uid": trans, "children": 1, "event_hash": doc["event_hash"]})
+    part = h.evaluate(world.admin(OEM), "GetPart", pump)
+    assert (part["part"]["status"], part["part"]["owner_msp"], part["part"]["parent"]) == ("active", OEM, None)
+    assert [c["status"] for c in part["custody"]] == ["active", "consumed", "active"]
+    assert h.evaluate(world.admin(OEM), "GetPart", trans)["children"] == []
+    again = h.submit(world.station(OEM), "Disassemble", disassembly(trans, [pump]))
+    assert again == {**doc, "duplicate": True}
+    # the removed pump is an ordinary part of its new custodian again: it can be assembled anew
+    spare = h.submit(world.admin(OEM), "Assemble", assembly(trans, [pump], "again"))
+    assert spare["child_uids"] == [pump]
+
+
+def test_disassemble_rules(world: World) -> None:
+    h = world.h
+    pump, trans, loose = world.commission(T1, "PUMP", "TRANS", "LOOSE")
+    h.submit(world.station(T1), "Assemble", assembly(trans, [pump]))
+    err = h.error(world.admin(OEM), "Disassemble", disassembly(trans, [pump]))
+    assert isinstance(err, Forbidden)
+    assert err.message == f"OemMSP may not disassemble part {trans}: it is in the custody of TierOneMSP"
+    err = h.error(world.certifier(T1), "Disassemble", disassembly(trans, [pump]))
+    assert isinstance(err, Forbidden)
+    assert err.message.endswith("may not disassemble parts: needs role station or admin")
+    err = h.error(world.admin(T1), "Disassemble", disassembly(trans, [loose]))
+    assert isinstance(err, Conflict)
+    assert err.message == f"part {loose} is not in {trans} (it is active)"
+    err = h.error(world.admin(T1), "Disassemble", {**assembly(trans, [pump])})
+    assert isinstance(err, ValidationError)
+    assert err.message == "disassembly is missing required field 'reason'"

@@ -97,16 +97,26 @@ def test_serial_port_through_a_pty() -> None:
     try:
         src = SerialSource(os.ttyname(slave), 115200)
         got: queue.Queue[Read] = queue.Queue()
-        threading.Thread(target=lambda: [got.put(x) for x in src], daemon=True).start()
+        t = threading.Thread(target=lambda: [got.put(x) for x in src], daemon=True)
+        t.start()
         time.sleep(0.3)  # let pyserial open the port and set raw mode
         os.write(master, ("\r".join(CODES) + "\r").encode("latin-1"))
         reads = [got.get(timeout=10) for _ in range(3)]
         src.stop()
+        t.join(timeout=5)
+        assert not t.is_alive()
     finally:
         os.close(master)
         os.close(slave)
     assert [x.text for x in reads] == CODES
     assert reads[0].origin.startswith("serial:/dev/")
+
+
+def test_serial_port_that_cannot_be_opened_is_an_error(tmp_path: Path) -> None:
+    import serial
+
+    with pytest.raises(serial.SerialException, match="nosuchtty"):
+        list(SerialSource(str(tmp_path / "nosuchtty")))
 
 
 def test_directory_of_png_images(tmp_path: Path) -> None:

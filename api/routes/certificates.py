@@ -1,0 +1,243 @@
+"""Certificates of origin: create (signed, anchored, PDF), read, revoke, and verify - the last one by anyone.
+
+Creating and revoking need the issuing org's certifier (revoking also its admin); the JSON and PDF are served to
+the issuing org, which keeps them. Verification is public on purpose: a customs officer or a buyer holding the
+paper has no credential on this network. ``POST /v1/certificates/verify`` takes the JSON, the PDF (body or
+multipart upload) or the QR content; ``GET /verify/{id}?h=...`` is what the QR code opens. Both reveal only
+what the certificate itself shows (id, issuer, goods HS, period, dates) plus its ledger status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from typing import Annotated, Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.compliance.coo import Verdict, load_document, pdf_with_json, verify_document, verify_url
+from api.compliance.gather import LedgerOrigin
+from api.compliance.issue import CertificateStore, issue_certificate
+from api.core.credentials import Principal
+from api.core.deps import ServicesDep, require_roles
+from api.core.services import Services
+from api.origin.engine import qualify
+from api.routes.scans import submit
+from chaincode.contracts.origin_certificates import CERT_ORIGIN, certificate_status
+from ledger.errors import NotFound, ParseError, ValidationError
+
+router = APIRouter(tags=["certificates of origin"])
+
+Issuer = Annotated[Principal, Depends(require_roles("certifier"))]
+Revoker = Annotated[Principal, Depends(require_roles("certifier", "admin"))]
+Reader = Annotated[Principal, Depends(require_roles("certifier", "admin", "compliance"))]
+CertificateId = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+
+
+class CreateCertificate(BaseModel):
+    """Either a part uid (origin computed from the ledger) or a qualification answer, plus the parties."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    uid: str | None = Field(None, min_length=1, max_length=512, description="Part whose origin is computed.")
+    qualification: dict[str, Any] | None = Field(None, description="A qualifying answer of the origin engine.")
+    as_of: dt.date | None = Field(None, description="Thresholds date for a uid (default today).")
+    end_use: str = "oe_pv_lt"
+    parties: dict[str, Any] = Field(description="certifier, producer, exporter, importer, blanket_period, ...")
+
+
+class Created(BaseModel):
+    """A signed certificate anchored on the ledger."""
+
+    certificate: dict[str, Any]
+    ledger: dict[str, Any]
+    verify_url: str
+    pdf_url: str
+
+
+class Revocation(BaseModel):
+    """Why a certificate is withdrawn."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=512)
+
+
+class VerifyAnswer(BaseModel):
+    """The verdict: valid or not, every reason, each check, and the public part of the ledger record."""
+
+    valid: bool
+    certificate_id: str | None
+    content_hash: str | None
+    reasons: list[str]
+    checks: dict[str, bool]
+    ledger: dict[str, Any] | None
+
+
+def _base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def public_record(services: Services, certificate_id: str) -> dict[str, Any] | None:
+    """The anchored record from the read model (no identity needed), with its status computed now."""
+    if CERT_ORIGIN not in services.readmodel.db.table_names():
+        return None
+    rows = list(services.readmodel.db[CERT_ORIGIN].rows_where("_key = ?", [certificate_id]))
+    if not rows:
+        return None
+    doc = {k: v for k, v in rows[0].items() if not k.startswith("_")}
+    for key in ("goods_hs", "blanket_period", "revocation"):
+        if isinstance(doc.get(key), str):
+            doc[key] = json.loads(doc[key])
+    now = dt.datetime.now(dt.UTC)
+    doc["status"] = {**certificate_status(doc, now.date()), "evaluated_at": now.isoformat()}
+    return doc
+
+
+def _wait_record(services: Services, certificate_id: str, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while public_record(services, certificate_id) is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+@router.post("/v1/certificates", status_code=201, summary="Create a certificate of origin (certifier)")
+def create_certificate(
+    services: ServicesDep, principal: Issuer, body: CreateCertificate, request: Request, response: Response
+) -> Created:
+    """From a part uid (computed from the ledger with the org's prices) or a qualifying answer."""
+    if (body.uid is None) == (body.qualification is None):
+        raise ValidationError("give exactly one of uid and qualification", field="uid", value=body.uid)
+    if body.uid is not None:
+        today = dt.datetime.now(dt.UTC).date()
+        bom = LedgerOrigin(services.readmodel, services.home, principal.msp_id).bom(
+            body.uid, as_of=body.as_of or today, on=today, end_use=body.end_use
+        )
+        answer = qualify(bom.request).model_dump(mode="json")
+    else:
+        answer = body.qualification or {}
+    member = services.network.member(principal.msp_id, principal.member)
+    issued = issue_certificate(
+        services.client(principal),
+        member,
+        answer,
+        body.parties,
+        base_url=_base_url(request),
+        store=CertificateStore(services.home, principal.msp_id),
+    )
+    cid = issued.certificate["certificate_id"]
+    _wait_record(services, cid)
+    response.headers["Location"] = f"/v1/certificates/{cid}"
+    return Created(certificate=issued.certificate, ledger=issued.ledger, verify_url=issued.verify_url,
+                   pdf_url=f"/v1/certificates/{cid}.pdf")  # fmt: skip
+
+
+@router.get("/v1/certificates/{certificate_id}.pdf", summary="The certificate as PDF (issuing org)",
+            response_class=Response, responses={200: {"content": {"application/pdf": {}}}})  # fmt: skip
+def certificate_pdf(services: ServicesDep, principal: Reader, certificate_id: CertificateId, request: Request) -> Response:
+    """The PDF carries the signed JSON as an embedded file and a QR code to the public verification URL."""
+    cert = CertificateStore(services.home, principal.msp_id).get(certificate_id)
+    url = verify_url(_base_url(request), certificate_id, cert["signature"]["content_hash"])
+    return Response(pdf_with_json(cert, url), media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{certificate_id}.pdf"'})  # fmt: skip
+
+
+@router.get("/v1/certificates/{certificate_id}", summary="The signed certificate JSON with its ledger status")
+def get_certificate(services: ServicesDep, principal: Reader, certificate_id: CertificateId) -> dict[str, Any]:
+    """Issuing org only (the document holds the parties' contact data); others verify it instead."""
+    cert = CertificateStore(services.home, principal.msp_id).get(certificate_id)
+    return {"certificate": cert, "ledger": services.client(principal).get_certificate_of_origin(certificate_id)}
+
+
+@router.post("/v1/certificates/{certificate_id}/revoke", summary="Revoke a certificate of the caller's org")
+def revoke_certificate(
+    services: ServicesDep, principal: Revoker, certificate_id: CertificateId, body: Revocation
+) -> dict[str, Any]:
+    """Certifier or admin of the issuing org; verification fails from now on, naming the reason."""
+    return submit(services, principal, "RevokeCertificateOfOrigin", certificate_id, body.reason, wait=True)
+
+
+def _from_qr(services: Services, text: str) -> Verdict:
+    url = urlparse(text.strip())
+    parts = [p for p in url.path.split("/") if p]
+    hashes = parse_qs(url.query).get("h") or []
+    if len(parts) < 2 or parts[-2] != "verify" or len(hashes) != 1:
+        raise ParseError(f"QR content {text[:80]!r} is not a verification URL .../verify/<id>?h=<hash>", value=text[:80])
+    return _by_hash(services, unquote(parts[-1]), hashes[0])
+
+
+def _by_hash(services: Services, certificate_id: str, chash: str) -> Verdict:
+    record = public_record(services, certificate_id)
+    if record is None:
+        return Verdict(False, certificate_id, chash, (f"certificate of origin {certificate_id} is not recorded on the "
+                                                      "ledger",), {"ledger_record": False}, None)  # fmt: skip
+    reasons = []
+    if chash != record["content_hash"]:
+        reasons.append(f"content hash {chash} differs from the ledger's {record['content_hash']}")
+    reasons += record["status"]["reasons"]
+    checks = {"ledger_record": True, "content_hash": chash == record["content_hash"],
+              "not_revoked": record["status"]["status"] != "revoked",
+              "not_expired": record["status"]["status"] != "expired"}  # fmt: skip
+    public = {k: record.get(k) for k in ("certificate_id", "issuer_msp", "certifier", "signed_date", "goods_hs",
+                                         "blanket_period", "recorded_at", "tx_id", "content_hash", "status")}  # fmt: skip
+    return Verdict(not reasons, certificate_id, chash, tuple(reasons), checks, public)
+
+
+@router.post("/v1/certificates/verify", summary="Verify a certificate: JSON, PDF or QR content (no credential)")
+async def verify_certificate(services: ServicesDep, request: Request) -> VerifyAnswer:
+    """Body: the certificate JSON, its PDF (``application/pdf`` or a multipart ``file``), or ``{"qr": URL}``."""
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise ValidationError("multipart upload needs a 'file' part", field="file")
+        data, name = await upload.read(), upload.filename or "upload"
+    else:
+        data, name = await request.body(), "request body"
+    if not data.strip():
+        raise ParseError("empty body: send the certificate JSON, its PDF, or {\"qr\": URL}", field="body")
+    if data.lstrip()[:1] == b"{":
+        try:
+            maybe = json.loads(data)
+        except ValueError:
+            maybe = None
+        if isinstance(maybe, dict) and set(maybe) == {"qr"} and isinstance(maybe["qr"], str):
+            return VerifyAnswer(**_from_qr(services, maybe["qr"]).as_dict())
+    cert = load_document(data, name)
+    cid = cert.get("certificate_id")
+    record = public_record(services, cid) if isinstance(cid, str) else None
+    return VerifyAnswer(**verify_document(cert, record).as_dict())
+
+
+_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Certificate {cid}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head><body style="font-family:sans-serif;
+max-width:40rem;margin:2rem auto"><h1>USMCA certification of origin {cid}</h1><p style="font-size:1.4rem">
+<strong style="color:{color}">{verdict}</strong></p><ul>{items}</ul><p>Issuer: {issuer} - signed {signed} -
+goods HS {hs}</p></body></html>"""
+
+
+@router.get("/verify/{certificate_id}", summary="Public verification page/endpoint the QR code opens")
+def verify_public(
+    services: ServicesDep,
+    request: Request,
+    certificate_id: CertificateId,
+    h: Annotated[str, Query(pattern=r"^[0-9a-f]{64}$", description="Content hash printed on the certificate.")],
+) -> Any:
+    """JSON by default; an HTML page for browsers (``Accept: text/html``)."""
+    verdict = _by_hash(services, certificate_id, h)
+    if "text/html" in request.headers.get("accept", ""):
+        from html import escape
+
+        led = verdict.ledger or {}
+        items = "".join(f"<li>{escape(r)}</li>" for r in verdict.reasons) or "<li>signature, hash and status check</li>"
+        return HTMLResponse(_PAGE.format(
+            cid=escape(certificate_id), color="green" if verdict.valid else "#b00020",
+            verdict="VALID" if verdict.valid else "NOT VALID", items=items, issuer=escape(str(led.get("issuer_msp"))),
+            signed=escape(str(led.get("signed_date"))), hs=escape(", ".join(led.get("goods_hs") or []))))  # fmt: skip
+    if verdict.ledger is None:
+        raise NotFound(f"certificate of origin {certificate_id} does not exist", value=certificate_id)
+    return VerifyAnswer(**verdict.as_dict())
