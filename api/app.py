@@ -22,11 +22,15 @@ from api.routes import audit as audit_routes
 from api.routes import certifications as certification_routes
 from api.routes import private as private_routes
 from api.routes import solicitations as solicitation_routes
+from api.routes import certificates as certificate_routes
+from api.routes import origin as origin_routes
+from api.routes import reports as report_routes
 
 ROUTERS = [health.router, ledger_routes.router]
 ROUTERS += [orgs.router, parttypes.router, parts.router, scans.router, custody.router, containment.router, epcis.router]
 ROUTERS += [web_router]
 ROUTERS += [certification_routes.router, private_routes.router, audit_routes.router, solicitation_routes.router]
+ROUTERS += [origin_routes.router, certificate_routes.router, report_routes.router]
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -26,6 +26,9 @@ _EVENT_HASH_RE = re.compile(r"^ni:///sha-256;[0-9a-f]{64}\?ver=CBV2\.0$")
 MAX_ID = 128
 MAX_UID = 512
 MAX_TEXT = 1024
+#: Public names of the patterns, for fast paths that must accept exactly what :class:`Fields` accepts.
+URI_RE = _URI_RE
+EVENT_HASH_RE = _EVENT_HASH_RE
 
 
 def parse_object(text: str, what: str) -> dict[str, Any]:

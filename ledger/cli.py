@@ -13,6 +13,7 @@ from ledger.cli_parts import cert_app, part_app
 from ledger.identity.cli import network_app
 from scanner.cli import label_app, scan_app
 from scanner.epcis.cli import epcis_app
+from scanner.station.cli import station_app
 
 
 def build_app() -> typer.Typer:
@@ -29,6 +30,7 @@ def build_app() -> typer.Typer:
     app.add_typer(scan_app, name="scan")
     app.add_typer(label_app, name="label")
     app.add_typer(epcis_app, name="epcis")
+    app.add_typer(station_app, name="station")
     app.add_typer(origin_app, name="origin")
     app.add_typer(certificate_app, name="certificate")
     app.add_typer(credential_app, name="credential")

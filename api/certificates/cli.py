@@ -1,4 +1,4 @@
-"""``usmca certificate``: validate, build, hash and render certifications of origin (thin CLI over the library)."""
+"""``usmca certificate``: validate, build, hash, render, create (signed and anchored) and verify certificates of origin."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from api.certificates.build import build_certificate
 from api.certificates.canonical import content_hash
 from api.certificates.fields import validate_certificate
 from api.certificates.pdf import render_certificate_pdf
+from api.compliance.cli import create_cmd, verify_cmd
 from ledger.cli_support import cli_errors, read_text_arg
 from ledger.errors import ParseError, ValidationError
 
@@ -23,6 +24,10 @@ EXIT_INVALID = 1
 @certificate_app.callback()
 def _group() -> None:
     """USMCA certifications of origin (Annex 5-A)."""
+
+
+certificate_app.command("create")(create_cmd)
+certificate_app.command("verify")(verify_cmd)
 
 
 def _load(file: str) -> dict:

@@ -159,8 +159,13 @@ def render_certificate_pdf(cert: dict[str, Any], *, verify_url: str) -> bytes:
     tt.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story += [tt, Spacer(1, 4 * mm)]
     qr = Image(io.BytesIO(qr_png(verify_url)), width=38 * mm, height=38 * mm)
+    reference = (
+        f"Ledger reference: {cert['certificate_id']} ({cert.get('issuer_msp', '')})\n"
+        if isinstance(cert.get("certificate_id"), str)
+        else ""
+    )
     verify = _p(
-        f"Verify this certification on the ledger:\n{verify_url}\n\nContent hash (sha256):\n{chash}\n\n"
+        f"{reference}Verify this certification on the ledger:\n{verify_url}\n\nContent hash (sha256):\n{chash}\n\n"
         f"Valid for {rules['validity_years']} years from the date it was completed (19 CFR 182.12(h)).",
         body,
     )

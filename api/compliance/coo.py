@@ -17,7 +17,7 @@ import json
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, unquote, urlparse
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PdfReadError
@@ -25,9 +25,10 @@ from pypdf.errors import PdfReadError
 from api.certificates.canonical import SIGNATURE_KEY, canonical_json, content_hash
 from api.certificates.fields import validate_certificate
 from api.certificates.pdf import render_certificate_pdf
-from chaincode.contracts.origin_certificates import verify_prehashed
+from chaincode.contracts.origin_certificates import CERT_ORIGIN, certificate_status, verify_prehashed
 from ledger.errors import ParseError
 from ledger.identity.signing import Signer
+from ledger.readmodel.builder import ReadModel
 
 ALGORITHM = "ECDSA P-256 SHA-256"
 ATTACHMENT = "certificate-of-origin.json"
@@ -128,14 +129,28 @@ class Verdict:
         }
 
 
+#: What a verifier may see of a ledger record: no more than the certificate itself shows, plus its status.
+PUBLIC_FIELDS = ("certificate_id", "issuer_msp", "certifier", "signed_date", "goods_hs", "blanket_period",
+                 "recorded_at", "tx_id", "content_hash", "status")  # fmt: skip
+
+
+def public_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """The public part of a ledger record."""
+    return {k: record.get(k) for k in PUBLIC_FIELDS}
+
+
 def _differences(cert: dict[str, Any], record: dict[str, Any]) -> list[str]:
-    """Fields the ledger record also holds that differ in the document (names what was changed)."""
+    """Fields the ledger record also holds that differ in the document (names what was changed).
+
+    The document may be anything a caller uploads, so every shape is tolerated.
+    """
     out = []
     if cert.get("issuer_msp") != record.get("issuer_msp"):
         out.append(f"issuer_msp {cert.get('issuer_msp')!r} differs from the ledger record's {record.get('issuer_msp')!r}")
     if str(cert.get("signed_date")) != record.get("signed_date"):
         out.append(f"signed_date {cert.get('signed_date')!r} differs from the ledger record's {record['signed_date']!r}")
-    doc_hs = [str(g.get("hs", "")).replace(".", "").replace(" ", "") for g in cert.get("goods") or []]
+    goods = cert.get("goods") if isinstance(cert.get("goods"), list) else []
+    doc_hs = [str(g.get("hs", "") if isinstance(g, dict) else "").replace(".", "").replace(" ", "") for g in goods]
     rec_hs = record.get("goods_hs") or []
     for i in range(max(len(doc_hs), len(rec_hs))):
         mine = doc_hs[i] if i < len(doc_hs) else None
@@ -143,9 +158,9 @@ def _differences(cert: dict[str, Any], record: dict[str, Any]) -> list[str]:
         if mine != theirs:
             out.append(f"goods[{i}].hs {mine!r} differs from the ledger record's {theirs!r}")
     period = cert.get("blanket_period") or None
-    rec_period = record.get("blanket_period") or None
-    if (period and {"from": period.get("from"), "to": period.get("to")}) != rec_period:
-        out.append(f"blanket_period {period!r} differs from the ledger record's {rec_period!r}")
+    mine_period = {"from": period.get("from"), "to": period.get("to")} if isinstance(period, dict) else period
+    if mine_period != (record.get("blanket_period") or None):
+        out.append(f"blanket_period {period!r} differs from the ledger record's {record.get('blanket_period')!r}")
     return out
 
 
@@ -203,9 +218,61 @@ def verify_document(cert: dict[str, Any], record: dict[str, Any] | None) -> Verd
     checks["not_revoked"] = status.get("status") != "revoked"
     checks["not_expired"] = status.get("status") != "expired"
     reasons += list(status.get("reasons") or [])
-    public = {k: record.get(k) for k in ("certificate_id", "issuer_msp", "certifier", "signed_date", "goods_hs",
-                                         "blanket_period", "recorded_at", "tx_id", "content_hash", "status")}  # fmt: skip
-    return Verdict(not reasons, cid, chash, tuple(reasons), checks, public)
+    return Verdict(not reasons, cid, chash, tuple(reasons), checks, public_fields(record))
+
+
+def public_record(readmodel: ReadModel, certificate_id: str) -> dict[str, Any] | None:
+    """The anchored record from the read model (committed state; no identity needed), status computed now."""
+    if CERT_ORIGIN not in readmodel.db.table_names():
+        return None
+    rows = list(readmodel.db[CERT_ORIGIN].rows_where("_key = ?", [certificate_id]))
+    if not rows:
+        return None
+    doc = {k: v for k, v in rows[0].items() if not k.startswith("_")}
+    for key in ("goods_hs", "blanket_period", "revocation"):
+        if isinstance(doc.get(key), str):
+            doc[key] = json.loads(doc[key])
+    now = dt.datetime.now(dt.UTC)
+    doc["status"] = {**certificate_status(doc, now.date()), "evaluated_at": now.isoformat(timespec="seconds")}
+    return doc
+
+
+def verify_bytes(readmodel: ReadModel, data: bytes, name: str = "document") -> Verdict:
+    """Verify a certificate given as JSON or PDF bytes against the ledger (ParseError when unreadable)."""
+    cert = load_document(data, name)
+    cid = cert.get("certificate_id")
+    return verify_document(cert, public_record(readmodel, cid) if isinstance(cid, str) else None)
+
+
+def verify_hash(readmodel: ReadModel, certificate_id: str, chash: str) -> Verdict:
+    """Verify what a QR code carries (id and content hash) against the ledger record and its status."""
+    record = public_record(readmodel, certificate_id)
+    if record is None:
+        why = f"certificate of origin {certificate_id} is not recorded on the ledger"
+        return Verdict(False, certificate_id, chash, (why,), {"ledger_record": False}, None)
+    reasons = []
+    if chash != record["content_hash"]:
+        reasons.append(f"content hash {chash} differs from the ledger's {record['content_hash']}")
+    reasons += record["status"]["reasons"]
+    checks = {
+        "ledger_record": True,
+        "content_hash": chash == record["content_hash"],
+        "not_revoked": record["status"]["status"] != "revoked",
+        "not_expired": record["status"]["status"] != "expired",
+    }
+    return Verdict(not reasons, certificate_id, chash, tuple(reasons), checks, public_fields(record))
+
+
+def verify_qr(readmodel: ReadModel, text: str) -> Verdict:
+    """Verify the content of a certificate's QR code (the verification URL)."""
+    url = urlparse(text.strip())
+    parts = [p for p in url.path.split("/") if p]
+    hashes = parse_qs(url.query).get("h") or []
+    if len(parts) < 2 or parts[-2] != "verify" or len(hashes) != 1:
+        raise ParseError(
+            f"QR content {text[:80]!r} is not a verification URL .../verify/<id>?h=<hash>", value=text[:80]
+        )
+    return verify_hash(readmodel, unquote(parts[-1]), hashes[0])
 
 
 def today() -> dt.date:

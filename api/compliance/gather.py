@@ -28,7 +28,7 @@ def _visible_part(q: Queries, uid: str, requester: str, sees_all: bool) -> TreeN
     tree = q.as_built_down(uid)
     part = tree.part
     if part is None or not (sees_all or requester in (part.get("producer_msp"), part.get("owner_msp"))):
-        raise NotFound(f"part {uid} does not exist", field="uid", value=uid)
+        raise NotFound(f"part {uid} does not exist", value=uid)
     return tree
 
 
@@ -55,7 +55,9 @@ class LedgerOrigin:
     def _load_types(self, tree: TreeNode) -> None:
         wanted = {n.part["part_type"] for n in tree.walk() if n.part} - self._types.keys()
         for pt in sorted(wanted):
-            rows = self.queries.table("parttype", "id = ?", [pt]) if "parttype" in self.readmodel.db.table_names() else []
+            rows = (
+                self.queries.table("parttype", "id = ?", [pt]) if "parttype" in self.readmodel.db.table_names() else []
+            )
             self._types[pt] = rows[0] if rows else {}
             if pt not in self._certs_of_type:
                 self._certs_of_type.add(pt)

@@ -80,6 +80,18 @@ def check_parties(parties: dict[str, Any], where: str = "parties") -> dict[str, 
         raise ValidationError(f"{where}: unknown key {unknown[0]!r}", field=unknown[0], value=unknown[0])
     if not isinstance(parties.get("certifier"), dict):
         raise ValidationError(f"{where}: certifier (an object) is required", field="certifier")
+    for key in ("invoice", "description", "origin_criterion", "language", "signed_date"):
+        value = parties.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ValidationError(f"{where}.{key} must be text, got {value!r}", field=key, value=str(value)[:40])
+    for key in ("certifier", "producer", "exporter", "importer"):
+        value = parties.get(key)
+        if value is not None and not isinstance(value, dict | str):
+            raise ValidationError(f"{where}.{key} must be an object or a word, got {value!r}", field=key)
+        if isinstance(value, dict):
+            bad = sorted(k for k, v in value.items() if not isinstance(v, str))
+            if bad:
+                raise ValidationError(f"{where}.{key}.{bad[0]} must be text", field=f"{key}.{bad[0]}")
     return {"producer": "same_as_certifier", "exporter": "same_as_certifier", **parties}
 
 

@@ -157,8 +157,7 @@ def _price(
 
 
 def _fmt(d: Decimal) -> str:
-    text = format(d.normalize(), "f")
-    return text
+    return format(d.normalize(), "f")
 
 
 def build_request(
@@ -179,10 +178,14 @@ def build_request(
 
     Args:
         tree: ``{"uid", "part", "children": [...]}`` as :meth:`TreeNode.as_dict` gives it.
+        requester: the MSP id whose view (visibility, prices) is used.
+        part_types: part-type records by id (HS code, USMCA category, core family).
         certs: every certification that may matter with its upstream closure (None for a missing id).
         visible: ids the requester may see (None: all, for auditors).
         prices: the requester's prices by (part type, supplier MSP); supplier ``""`` is the general price.
-        as_of: the date whose thresholds apply; ``on`` (default ``as_of``) is when statuses are judged.
+        as_of: the date whose thresholds apply.
+        on: the date certification statuses are judged at (default ``as_of``).
+        end_use: end use of a part good (``oe_pv_lt`` ...), which derives its category with the HS code.
         strict: True turns a claim without valid evidence into ``unknown``; False keeps the claimed origin
             and evidence id so a compliance report can judge it and list it as a supplier issue.
         extra: request fields the ledger does not hold (``steel``, ``aluminum``, ``lvc``, ``core_parts``,
@@ -239,8 +242,18 @@ def build_request(
             if origin == "originating" and "core_part" in line:
                 line["non_originating_content"] = _fmt(value * share / HUNDRED)
             evidence.append(
-                Evidence(uid, ptype_id, supplier, line["value"], origin, status.status, cert["cert_id"],
-                         status.reasons, status.expires_at or None, claimed)  # fmt: skip
+                Evidence(
+                    uid,
+                    ptype_id,
+                    supplier,
+                    line["value"],
+                    origin,
+                    status.status,
+                    cert["cert_id"],
+                    status.reasons,
+                    status.expires_at or None,
+                    claimed,
+                )
             )
         materials.append(line)
 

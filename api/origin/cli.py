@@ -11,6 +11,7 @@ import typer
 
 from api.origin.averaging import qualify_average
 from api.origin.engine import answer_json, qualify_json
+from api.compliance.cli import part_cmd
 from api.origin.rules import load_rules
 from ledger.cli_support import cli_errors, print_json, read_text_arg
 from ledger.errors import ParseError, ValidationError
@@ -21,6 +22,9 @@ origin_app = typer.Typer(help="USMCA rules of origin: qualify goods and look thr
 @origin_app.callback()
 def _group() -> None:
     """USMCA rules of origin: qualify goods and look thresholds up."""
+
+
+origin_app.command("part")(part_cmd)
 
 
 @origin_app.command("qualify")

@@ -121,11 +121,12 @@ class CertGraph:
         return out
 
     def lineage(
-        self, cert_id: str, visible: set[str] | None, now: dt.datetime
+        self, cert_id: str, visible: set[str] | None, now: dt.datetime, *, root: dict[str, Any] | None = None
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """(upstream trees, downstream trees) of a certification as nested summaries with statuses.
 
-        Downstream keeps only ``visible`` ids (None: all), and does not descend through a hidden one.
+        Downstream keeps only ``visible`` ids (None: all), and does not descend through a hidden one. ``root``
+        is the certification as the chaincode returned it, used when the read model has not applied it yet.
         """
         down_edges: dict[str, list[str]] = {}
         seen = {cert_id}
@@ -141,6 +142,9 @@ class CertGraph:
                         seen.add(d)
                         frontier.append(d)
         certs = self.closure(seen)
+        if certs.get(cert_id) is None and root is not None:
+            certs[cert_id] = root
+            certs.update({k: v for k, v in self.closure(root.get("upstream") or []).items() if k not in certs})
 
         def node(cid: str, direction: str, path: frozenset[str]) -> dict[str, Any]:
             doc = certs.get(cid)
@@ -159,7 +163,7 @@ class CertGraph:
                 "links": [node(n, direction, path | {n}) for n in nexts if n not in path],
             }
 
-        root = certs.get(cert_id) or {}
-        up = [node(u, "up", frozenset({cert_id, u})) for u in root.get("upstream") or []]
+        top = certs.get(cert_id) or {}
+        up = [node(u, "up", frozenset({cert_id, u})) for u in top.get("upstream") or []]
         down = [node(d, "down", frozenset({cert_id, d})) for d in down_edges.get(cert_id, [])]
         return up, down

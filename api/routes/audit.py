@@ -18,11 +18,12 @@ from api.core.credentials import Principal
 from api.core.deps import Auditor, ServicesDep, require_roles
 from api.private.store import PrivateStore
 from api.routes.certifications import CertStatus
+from api.routes.scans import PROBLEM_RESPONSES
 from chaincode.validate import iso_z
 from ledger.commitment import SCHEME, Opening
 from ledger.errors import NotFound
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(tags=["audit"], responses=PROBLEM_RESPONSES)
 
 Exporter = Annotated[Principal, Depends(require_roles("certifier", "admin", "compliance"))]
 CertId = Annotated[str, Path(min_length=1, max_length=128)]

@@ -12,25 +12,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from typing import Annotated, Any
-from urllib.parse import parse_qs, unquote, urlparse
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.compliance.coo import Verdict, load_document, pdf_with_json, verify_document, verify_url
+from api.compliance import coo
+from api.compliance.coo import pdf_with_json, verify_bytes, verify_url
 from api.compliance.gather import LedgerOrigin
 from api.compliance.issue import CertificateStore, issue_certificate
 from api.core.credentials import Principal
 from api.core.deps import ServicesDep, require_roles
 from api.core.services import Services
 from api.origin.engine import qualify
-from api.routes.scans import submit
-from chaincode.contracts.origin_certificates import CERT_ORIGIN, certificate_status
+from api.origin.models import QualifyAnswer
+from api.routes.scans import PROBLEM_RESPONSES, submit
 from ledger.errors import NotFound, ParseError, ValidationError
 
-router = APIRouter(tags=["certificates of origin"])
+router = APIRouter(tags=["certificates of origin"], responses=PROBLEM_RESPONSES)
 
 Issuer = Annotated[Principal, Depends(require_roles("certifier"))]
 Revoker = Annotated[Principal, Depends(require_roles("certifier", "admin"))]
@@ -44,9 +44,12 @@ class CreateCertificate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     uid: str | None = Field(None, min_length=1, max_length=512, description="Part whose origin is computed.")
-    qualification: dict[str, Any] | None = Field(None, description="A qualifying answer of the origin engine.")
+    qualification: QualifyAnswer | None = Field(None, description="A qualifying answer of the origin engine.")
     as_of: dt.date | None = Field(None, description="Thresholds date for a uid (default today).")
-    end_use: str = "oe_pv_lt"
+    end_use: Literal["oe_pv_lt", "oe_heavy_truck", "other_vehicle", "aftermarket"] = "oe_pv_lt"
+    extra: dict[str, Any] | None = Field(
+        None, description="Producer figures the ledger does not hold for a uid: steel, aluminum, lvc, core_parts."
+    )
     parties: dict[str, Any] = Field(description="certifier, producer, exporter, importer, blanket_period, ...")
 
 
@@ -83,19 +86,13 @@ def _base_url(request: Request) -> str:
 
 
 def public_record(services: Services, certificate_id: str) -> dict[str, Any] | None:
-    """The anchored record from the read model (no identity needed), with its status computed now."""
-    if CERT_ORIGIN not in services.readmodel.db.table_names():
-        return None
-    rows = list(services.readmodel.db[CERT_ORIGIN].rows_where("_key = ?", [certificate_id]))
-    if not rows:
-        return None
-    doc = {k: v for k, v in rows[0].items() if not k.startswith("_")}
-    for key in ("goods_hs", "blanket_period", "revocation"):
-        if isinstance(doc.get(key), str):
-            doc[key] = json.loads(doc[key])
-    now = dt.datetime.now(dt.UTC)
-    doc["status"] = {**certificate_status(doc, now.date()), "evaluated_at": now.isoformat()}
-    return doc
+    """The anchored record with its status now, from the read model (no identity needed)."""
+    return coo.public_record(services.readmodel, certificate_id)
+
+
+def _from_qr(services: Services, text: str) -> coo.Verdict:
+    """Verify QR content (kept for api/web/auditor.py; prefer :func:`api.compliance.coo.verify_qr`)."""
+    return coo.verify_qr(services.readmodel, text)
 
 
 def _wait_record(services: Services, certificate_id: str, timeout: float = 5.0) -> None:
@@ -114,11 +111,11 @@ def create_certificate(
     if body.uid is not None:
         today = dt.datetime.now(dt.UTC).date()
         bom = LedgerOrigin(services.readmodel, services.home, principal.msp_id).bom(
-            body.uid, as_of=body.as_of or today, on=today, end_use=body.end_use
+            body.uid, as_of=body.as_of or today, on=today, end_use=body.end_use, extra=body.extra
         )
         answer = qualify(bom.request).model_dump(mode="json")
     else:
-        answer = body.qualification or {}
+        answer = body.qualification.model_dump(mode="json") if body.qualification else {}
     member = services.network.member(principal.msp_id, principal.member)
     issued = issue_certificate(
         services.client(principal),
@@ -137,7 +134,9 @@ def create_certificate(
 
 @router.get("/v1/certificates/{certificate_id}.pdf", summary="The certificate as PDF (issuing org)",
             response_class=Response, responses={200: {"content": {"application/pdf": {}}}})  # fmt: skip
-def certificate_pdf(services: ServicesDep, principal: Reader, certificate_id: CertificateId, request: Request) -> Response:
+def certificate_pdf(
+    services: ServicesDep, principal: Reader, certificate_id: CertificateId, request: Request
+) -> Response:
     """The PDF carries the signed JSON as an embedded file and a QR code to the public verification URL."""
     cert = CertificateStore(services.home, principal.msp_id).get(certificate_id)
     url = verify_url(_base_url(request), certificate_id, cert["signature"]["content_hash"])
@@ -160,32 +159,6 @@ def revoke_certificate(
     return submit(services, principal, "RevokeCertificateOfOrigin", certificate_id, body.reason, wait=True)
 
 
-def _from_qr(services: Services, text: str) -> Verdict:
-    url = urlparse(text.strip())
-    parts = [p for p in url.path.split("/") if p]
-    hashes = parse_qs(url.query).get("h") or []
-    if len(parts) < 2 or parts[-2] != "verify" or len(hashes) != 1:
-        raise ParseError(f"QR content {text[:80]!r} is not a verification URL .../verify/<id>?h=<hash>", value=text[:80])
-    return _by_hash(services, unquote(parts[-1]), hashes[0])
-
-
-def _by_hash(services: Services, certificate_id: str, chash: str) -> Verdict:
-    record = public_record(services, certificate_id)
-    if record is None:
-        return Verdict(False, certificate_id, chash, (f"certificate of origin {certificate_id} is not recorded on the "
-                                                      "ledger",), {"ledger_record": False}, None)  # fmt: skip
-    reasons = []
-    if chash != record["content_hash"]:
-        reasons.append(f"content hash {chash} differs from the ledger's {record['content_hash']}")
-    reasons += record["status"]["reasons"]
-    checks = {"ledger_record": True, "content_hash": chash == record["content_hash"],
-              "not_revoked": record["status"]["status"] != "revoked",
-              "not_expired": record["status"]["status"] != "expired"}  # fmt: skip
-    public = {k: record.get(k) for k in ("certificate_id", "issuer_msp", "certifier", "signed_date", "goods_hs",
-                                         "blanket_period", "recorded_at", "tx_id", "content_hash", "status")}  # fmt: skip
-    return Verdict(not reasons, certificate_id, chash, tuple(reasons), checks, public)
-
-
 @router.post("/v1/certificates/verify", summary="Verify a certificate: JSON, PDF or QR content (no credential)")
 async def verify_certificate(services: ServicesDep, request: Request) -> VerifyAnswer:
     """Body: the certificate JSON, its PDF (``application/pdf`` or a multipart ``file``), or ``{"qr": URL}``."""
@@ -199,18 +172,15 @@ async def verify_certificate(services: ServicesDep, request: Request) -> VerifyA
     else:
         data, name = await request.body(), "request body"
     if not data.strip():
-        raise ParseError("empty body: send the certificate JSON, its PDF, or {\"qr\": URL}", field="body")
+        raise ParseError('empty body: send the certificate JSON, its PDF, or {"qr": URL}', field="body")
     if data.lstrip()[:1] == b"{":
         try:
             maybe = json.loads(data)
         except ValueError:
             maybe = None
         if isinstance(maybe, dict) and set(maybe) == {"qr"} and isinstance(maybe["qr"], str):
-            return VerifyAnswer(**_from_qr(services, maybe["qr"]).as_dict())
-    cert = load_document(data, name)
-    cid = cert.get("certificate_id")
-    record = public_record(services, cid) if isinstance(cid, str) else None
-    return VerifyAnswer(**verify_document(cert, record).as_dict())
+            return VerifyAnswer(**coo.verify_qr(services.readmodel, maybe["qr"]).as_dict())
+    return VerifyAnswer(**verify_bytes(services.readmodel, data, name).as_dict())
 
 
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Certificate {cid}</title>
@@ -228,7 +198,7 @@ def verify_public(
     h: Annotated[str, Query(pattern=r"^[0-9a-f]{64}$", description="Content hash printed on the certificate.")],
 ) -> Any:
     """JSON by default; an HTML page for browsers (``Accept: text/html``)."""
-    verdict = _by_hash(services, certificate_id, h)
+    verdict = coo.verify_hash(services.readmodel, certificate_id, h)
     if "text/html" in request.headers.get("accept", ""):
         from html import escape
 

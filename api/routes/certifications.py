@@ -4,9 +4,9 @@ A certifier posts the certification's fields plus its cost breakdown. The API ch
 the claim, commits to them with a fresh salt in the org's private store, puts only the commitment in the body,
 signs the body with the certifier's own key and submits it; the breakdown stays bound to the cert id for a later
 audit opening. Visibility: the issuer sees its own; an org sees certifications addressed to it and everything
-upstream of those (its chain); auditors see all; anything else is a 404, so ids of other chains do not leak.
-Statuses of lists and lineage are computed here with the chaincode's own ``chaincode.lineage`` over read-model
-rows; a single read asks the chaincode.
+upstream of those (its chain); auditors of an auditing org see all; anything else is a 404, so ids of other
+chains do not leak. Statuses of lists and lineage are computed here with the chaincode's own
+``chaincode.lineage`` over read-model rows; a single read asks the chaincode.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from api.core.services import Services
 from api.private.breakdown import Claim, check_claim, normalize
 from api.private.store import PrivateStore
 from api.private.visibility import CertGraph, status_of
-from api.routes.scans import submit
+from api.routes.scans import PROBLEM_RESPONSES, submit
 from ledger.client import sign_certification
 from ledger.errors import NotFound
 
-router = APIRouter(prefix="/v1/certifications", tags=["certifications"])
+router = APIRouter(prefix="/v1/certifications", tags=["certifications"], responses=PROBLEM_RESPONSES)
 
 CertId = Annotated[str, Path(min_length=1, max_length=128, description="Certification id.")]
 DECIMAL = r"^\d{1,15}(\.\d{1,12})?$"
@@ -200,14 +200,19 @@ def new_cert_id(msp_id: str) -> str:
     return f"CO-{msp_id.removesuffix('MSP').upper()}-{secrets.token_hex(4).upper()}"
 
 
-def sees_all(principal: Principal) -> bool:
-    """Auditors read every certification."""
-    return principal.role == "auditor"
+def sees_all(services: Services, principal: Principal) -> bool:
+    """Auditors of an auditing org (customs, verification body) read every certification.
+
+    An ``auditor`` member of a supplier or OEM (internal audit) sees what its own org sees: it must not browse
+    competitors' chains.
+    """
+    return principal.role == "auditor" and services.network.org(principal.msp_id).tier.value == "auditor"
 
 
 def must_see(services: Services, principal: Principal, doc: dict[str, Any]) -> None:
     """404 (not 403, so ids of other chains do not leak) when the caller may not see a certification."""
-    if sees_all(principal) or doc["issuer_msp"] == principal.msp_id or principal.msp_id in doc.get("customers", []):
+    mine = doc["issuer_msp"] == principal.msp_id or principal.msp_id in doc.get("customers", [])
+    if mine or sees_all(services, principal):
         return
     if doc["cert_id"] not in CertGraph(services.readmodel).visible_ids(principal.msp_id):
         raise NotFound(f"certification {doc['cert_id']} does not exist", field="cert_id", value=doc["cert_id"])
@@ -274,7 +279,7 @@ def list_certifications(
 ) -> CertificationList:
     """Issued by the caller's org, addressed to it, upstream of those; auditors see every certification."""
     graph = CertGraph(services.readmodel)
-    ids = None if sees_all(principal) else graph.visible_ids(principal.msp_id)
+    ids = None if sees_all(services, principal) else graph.visible_ids(principal.msp_id)
     docs = graph.docs(ids, part_type=part_type, issuer=issuer, customer=customer)
     now = dt.datetime.now(dt.UTC)
     closure = graph.closure([d["cert_id"] for d in docs])
@@ -284,7 +289,7 @@ def list_certifications(
         if status is None or st["status"] == status:
             out.append({**d, "status": st})
     page = out[offset : offset + limit]
-    own = [d["cert_id"] for d in page if sees_all(principal) or d["issuer_msp"] == principal.msp_id]
+    own = [d["cert_id"] for d in page if sees_all(services, principal) or d["issuer_msp"] == principal.msp_id]
     dependants = graph.dependants(own)
     for d in page:
         if d["cert_id"] in own:
@@ -296,7 +301,7 @@ def list_certifications(
 def get_certification(services: ServicesDep, principal: PrincipalDep, cert_id: CertId) -> Certification:
     """404 when it does not exist or is outside the caller's chain."""
     doc = read_certification(services, principal, cert_id)
-    if sees_all(principal) or doc["issuer_msp"] == principal.msp_id:
+    if sees_all(services, principal) or doc["issuer_msp"] == principal.msp_id:
         doc["relied_on_by"] = CertGraph(services.readmodel).dependants([cert_id]).get(cert_id, [])
     return Certification.model_validate(doc)
 
@@ -314,10 +319,10 @@ def lineage(services: ServicesDep, principal: PrincipalDep, cert_id: CertId) -> 
     """Downstream lists certifications visible to the caller; the issuer and auditors see every dependant."""
     doc = read_certification(services, principal, cert_id)
     graph = CertGraph(services.readmodel)
-    everything = sees_all(principal) or doc["issuer_msp"] == principal.msp_id
+    everything = sees_all(services, principal) or doc["issuer_msp"] == principal.msp_id
     visible = None if everything else graph.visible_ids(principal.msp_id)
     now = dt.datetime.now(dt.UTC)
-    up, down = graph.lineage(cert_id, visible, now)
+    up, down = graph.lineage(cert_id, visible, now, root=doc)
     return Lineage(
         cert_id=cert_id,
         status=CertStatus.model_validate(doc["status"]),

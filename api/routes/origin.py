@@ -19,8 +19,9 @@ from api.core.credentials import Principal
 from api.core.deps import PrincipalDep, ServicesDep, require_roles
 from api.origin.engine import qualify
 from api.origin.models import QualifyAnswer
+from api.routes.scans import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/v1/origin", tags=["origin"])
+router = APIRouter(prefix="/v1/origin", tags=["origin"], responses=PROBLEM_RESPONSES)
 
 Computer = Annotated[Principal, Depends(require_roles("compliance", "certifier"))]
 EndUse = Literal["oe_pv_lt", "oe_heavy_truck", "other_vehicle", "aftermarket"]

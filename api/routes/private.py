@@ -17,9 +17,10 @@ from api.core.deps import ServicesDep, require_roles
 from api.core.services import Services
 from api.private.store import PrivateStore
 from api.private.visibility import CertGraph
+from api.routes.scans import PROBLEM_RESPONSES
 from ledger.errors import ValidationError
 
-router = APIRouter(prefix="/v1/private", tags=["private data"])
+router = APIRouter(prefix="/v1/private", tags=["private data"], responses=PROBLEM_RESPONSES)
 
 PriceKeeper = Annotated[Principal, Depends(require_roles("compliance", "admin", "certifier"))]
 BreakdownReader = Annotated[Principal, Depends(require_roles("certifier", "admin", "compliance"))]
@@ -101,6 +102,14 @@ def _known_part_types(services: Services, principal: Principal, wanted: set[str]
         raise ValidationError(f"part type {pt!r} is not registered on the ledger", field="part_type", value=pt)
 
 
+def _known_supplier(services: Services, principal: Principal, supplier_msp: str) -> None:
+    """A supplier-specific price must name a registered org."""
+    if supplier_msp and supplier_msp not in {o["msp_id"] for o in services.client(principal).list_orgs()}:
+        raise ValidationError(
+            f"supplier {supplier_msp!r} is not a registered organization", field="supplier_msp", value=supplier_msp
+        )
+
+
 def _with_ledger_flag(services: Services, rows: list[dict[str, Any]]) -> list[Breakdown]:
     docs = CertGraph(services.readmodel).fetch(r["cert_id"] for r in rows)
     return [
@@ -119,6 +128,8 @@ def get_prices(services: ServicesDep, principal: PriceKeeper) -> PriceList:
 def put_prices(services: ServicesDep, principal: PriceKeeper, body: PricesIn) -> PriceList:
     """All or nothing: every part type must be registered, amounts decimal strings, no (part type, supplier) twice."""
     _known_part_types(services, principal, {p.part_type for p in body.prices})
+    for supplier in sorted({p.supplier_msp for p in body.prices if p.supplier_msp}):
+        _known_supplier(services, principal, supplier)
     store = PrivateStore(services.home, principal.msp_id)
     return PriceList(msp_id=principal.msp_id, prices=store.replace_prices([p.model_dump() for p in body.prices]))
 
@@ -127,6 +138,7 @@ def put_prices(services: ServicesDep, principal: PriceKeeper, body: PricesIn) ->
 def put_price(services: ServicesDep, principal: PriceKeeper, part_type: PartTypeId, body: OnePriceIn) -> Price:
     """A supplier-specific price wins over the general one when the org computes RVC."""
     _known_part_types(services, principal, {part_type})
+    _known_supplier(services, principal, body.supplier_msp)
     store = PrivateStore(services.home, principal.msp_id)
     return Price(**store.set_price(part_type, body.unit_price, **body.model_dump(exclude={"unit_price"})))
 

@@ -3,7 +3,8 @@
 Requests live on the ledger (``RequestCertification``, ``AnswerCertificationRequest``,
 ``CancelCertificationRequest``) because the requester and the supplier run separate API nodes. Status (open,
 overdue, answered, expiring_soon, lapsed, cancelled) is computed by the chaincode on every read. An org sees the
-requests it made and those addressed to it; an auditor may read any org's with ``org``; anything else is a 404.
+requests it made and those addressed to it; an auditor of an auditing org may read any org's with ``org``;
+anything else is a 404.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.core.credentials import Principal
 from api.core.deps import Certifier, ServicesDep, require_roles
-from api.routes.scans import submit
+from api.core.services import Services
+from api.routes.certifications import sees_all
+from api.routes.scans import PROBLEM_RESPONSES, submit
 from ledger.errors import Forbidden, NotFound
 
-router = APIRouter(prefix="/v1/certification-requests", tags=["certification requests"])
+router = APIRouter(prefix="/v1/certification-requests", tags=["certification requests"], responses=PROBLEM_RESPONSES)
 
 Requester = Annotated[Principal, Depends(require_roles("compliance", "admin"))]
 Reader = Annotated[Principal, Depends(require_roles("compliance", "admin", "certifier", "auditor"))]
@@ -107,8 +110,8 @@ class RequestList(BaseModel):
     requests: list[CertificationRequest]
 
 
-def _visible(principal: Principal, doc: dict[str, Any]) -> dict[str, Any]:
-    if principal.role == "auditor" or principal.msp_id in (doc["requester_msp"], doc["supplier_msp"]):
+def _visible(services: Services, principal: Principal, doc: dict[str, Any]) -> dict[str, Any]:
+    if principal.msp_id in (doc["requester_msp"], doc["supplier_msp"]) or sees_all(services, principal):
         return doc
     raise NotFound(
         f"certification request {doc['request_id']} does not exist", field="request_id", value=doc["request_id"]
@@ -135,11 +138,11 @@ def list_requests(
     principal: Reader,
     side: Annotated[Literal["requester", "supplier", "both"], Query()] = "both",
     status: Annotated[StatusWord | None, Query()] = None,
-    org: Annotated[str | None, Query(max_length=64, description="Auditors only: whose requests.")] = None,
+    org: Annotated[str | None, Query(max_length=64, description="Auditing orgs' auditors only: whose.")] = None,
 ) -> RequestList:
     """``side=supplier`` is the supplier's inbox; ``side=requester`` the buyer's follow-up list."""
     msp = org or principal.msp_id
-    if msp != principal.msp_id and principal.role != "auditor":
+    if msp != principal.msp_id and not sees_all(services, principal):
         raise Forbidden(f"{principal.msp_id} may not list the requests of {msp}", field="org", value=msp)
     client = services.client(principal)
     sides = ("requester", "supplier") if side == "both" else (side,)
@@ -155,7 +158,7 @@ def list_requests(
 def get_request(services: ServicesDep, principal: Reader, request_id: RequestId) -> CertificationRequest:
     """Visible to the requester, the supplier and auditors."""
     doc = services.client(principal).get_certification_request(request_id)
-    return CertificationRequest.model_validate(_visible(principal, doc))
+    return CertificationRequest.model_validate(_visible(services, principal, doc))
 
 
 @router.post("/{request_id}/answer", summary="Answer a request with a certification (supplier's certifier)")
@@ -163,7 +166,7 @@ def answer_request(
     services: ServicesDep, principal: Certifier, request_id: RequestId, body: AnswerIn
 ) -> CertificationRequest:
     """The certification must be the supplier's, of the requested part type, addressed to the requester, valid."""
-    _visible(principal, services.client(principal).get_certification_request(request_id))
+    _visible(services, principal, services.client(principal).get_certification_request(request_id))
     doc = submit(services, principal, "AnswerCertificationRequest", request_id, body.cert_id, wait=True)
     return CertificationRequest.model_validate(doc)
 
@@ -173,6 +176,6 @@ def cancel_request(
     services: ServicesDep, principal: Requester, request_id: RequestId, body: CancelIn
 ) -> CertificationRequest:
     """A cancelled request can no longer be answered."""
-    _visible(principal, services.client(principal).get_certification_request(request_id))
+    _visible(services, principal, services.client(principal).get_certification_request(request_id))
     doc = submit(services, principal, "CancelCertificationRequest", request_id, body.reason, wait=True)
     return CertificationRequest.model_validate(doc)

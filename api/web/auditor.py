@@ -10,11 +10,15 @@ import json
 from typing import Annotated, Any
 
 import pydantic
-from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from starlette.datastructures import UploadFile
 
+from api.compliance.coo import load_document, verify_document
 from api.core.deps import ServicesDep
+from api.core.services import Services
 from api.routes.audit import OpeningDoc, verify_opening
+from api.routes.certificates import VerifyAnswer, _from_qr, public_record
 from api.routes.parts import anomalies
 from api.web.auth import WebPrincipal, require
 from api.web.pages import PageRoute, render
@@ -64,8 +68,37 @@ def parse_opening(raw: bytes) -> OpeningDoc:
         ) from None
 
 
+def verify_certificate_input(services: Services, document: bytes | None, qr: str | None) -> VerifyAnswer:
+    """Verify an uploaded certificate (JSON or PDF) or pasted QR content, the way ``/v1/certificates/verify`` does."""
+    if qr and qr.strip():
+        return VerifyAnswer(**_from_qr(services, qr.strip()).as_dict())
+    if not document or not document.strip():
+        raise ParseError("give the certificate: upload its JSON or PDF, or paste the QR code content", field="file")
+    cert = load_document(document, "the uploaded certificate")
+    cid = cert.get("certificate_id")
+    record = public_record(services, cid) if isinstance(cid, str) else None
+    return VerifyAnswer(**verify_document(cert, record).as_dict())
+
+
+def ledger_block(services: Services, certificate_id: str | None) -> int | None:
+    """The block that recorded a certificate (the read model keeps it with every row)."""
+    db = services.readmodel.db
+    if not certificate_id or "certorigin" not in db.table_names():
+        return None
+    row = db.execute("SELECT _block FROM certorigin WHERE _key = ?", [certificate_id]).fetchone()
+    return int(row[0]) if row else None
+
+
 def _page(request: Request, principal: Any, **extra: Any) -> dict[str, Any]:
-    return {"principal": principal, "title": "Auditor", "opening": None, "opening_error": None, **extra}
+    return {
+        "principal": principal,
+        "title": "Auditor",
+        "opening": None,
+        "opening_error": None,
+        "verdict": None,
+        "verify_error": None,
+        **extra,
+    }
 
 
 @router.get("/auditor", response_class=HTMLResponse)
@@ -73,6 +106,27 @@ def auditor_page(request: Request, principal: WebPrincipal) -> HTMLResponse:
     """The verification forms."""
     require(principal, "auditor")
     return render(request, "auditor.html", _page(request, principal))
+
+
+@router.post("/auditor/certificate", response_class=HTMLResponse)
+async def certificate_check(request: Request, services: ServicesDep, principal: WebPrincipal) -> HTMLResponse:
+    """Verify a certificate of origin against the ledger and show the proof."""
+    require(principal, "auditor")
+    form = await request.form()
+    upload = form.get("certificate_file")
+    qr = form.get("qr")
+    try:
+        data = None
+        if isinstance(upload, UploadFile) and upload.filename:
+            data = await upload.read(MAX_UPLOAD + 1)
+            if len(data) > MAX_UPLOAD:
+                raise ParseError(f"file {upload.filename!r} is larger than {MAX_UPLOAD} bytes", value=upload.filename)
+        verdict = verify_certificate_input(services, data, qr if isinstance(qr, str) else None)
+    except LedgerError as err:
+        context = _page(request, principal, verify_error=to_problem(err).detail, qr=qr)
+        return render(request, "auditor.html", context, status_code=422)
+    block = ledger_block(services, verdict.certificate_id)
+    return render(request, "auditor.html", _page(request, principal, verdict=verdict, block=block, qr=qr))
 
 
 @router.post("/auditor/opening", response_class=HTMLResponse)

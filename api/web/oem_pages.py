@@ -1,50 +1,95 @@
-"""OEM compliance pages: dashboard, one vehicle's as-built tree, recall containment, certification requests."""
+"""OEM compliance pages: dashboard, one vehicle's as-built tree, recall containment, requests, downloads."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from api.compliance.issue import CertificateStore
 from api.core.deps import ServicesDep
+from api.routes.certificates import certificate_pdf
 from api.routes.containment import DATE, containment
+from api.routes.reports import model_line, vehicle
 from api.routes.solicitations import RequestIn, create_request, list_requests
 from api.web.auth import WebPrincipal, require
+from api.web.compliance import default_period, gauge, group_issues, model_line_compliance, vehicle_compliance
 from api.web.oem import OemView
 from api.web.pages import PageRoute, render
 from api.web.svg import STATUSES, tree_svg
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, ValidationError
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 ANALYSTS = ("compliance", "admin")
+Fmt = Literal["csv", "pdf"]
+
+
+def _period(period_from: dt.date | None, period_to: dt.date | None, today: dt.date) -> tuple[dt.date, dt.date]:
+    start, end = default_period(today)
+    start, end = period_from or start, period_to or end
+    if start > end:
+        raise ValidationError(f"period from {start} is after period to {end}", field="from", value=str(start))
+    return start, end
 
 
 @router.get("/oem", response_class=HTMLResponse)
-def dashboard(request: Request, services: ServicesDep, principal: WebPrincipal) -> HTMLResponse:
-    """Vehicles and model lines, core parts, supplier gaps, requests the org made."""
+def dashboard(
+    request: Request,
+    services: ServicesDep,
+    principal: WebPrincipal,
+    period_from: Annotated[dt.date | None, Query(alias="from")] = None,
+    period_to: Annotated[dt.date | None, Query(alias="to")] = None,
+) -> HTMLResponse:
+    """Model lines and vehicles with RVC against the threshold and each test, supplier issues, requests."""
     require(principal, *ANALYSTS)
+    today = dt.datetime.now(dt.UTC).date()
+    start, end = _period(period_from, period_to, today)
     view = OemView(services, principal)
     uids = view.vehicle_uids()
     vehicles = [view.vehicle(u) for u in uids]
-    lines: dict[str, dict[str, object]] = {}
+    reports: dict[str, Any] = {}
+    lines: dict[str, dict[str, Any]] = {}
+    issues: list[Any] = []
+    computes = principal.role == "compliance"
     for v in vehicles:
-        line = lines.setdefault(v.part_type, {"part_type": v.part_type, "name": v.model_line, "vehicles": 0})
-        line["vehicles"] = int(line["vehicles"]) + 1  # type: ignore[call-overload]
-    gaps = view.supplier_gaps(uids)
+        lines.setdefault(v.part_type, {"part_type": v.part_type, "name": v.model_line, "built": 0, "report": None})
+        lines[v.part_type]["built"] += 1
+        if computes:
+            report = vehicle_compliance(services, principal, v.uid, today)
+            reports[v.uid] = {"report": report, "gauge": gauge(report.rvc, report.threshold, report.qualifies)}
+    if computes:
+        for line in lines.values():
+            report = model_line_compliance(services, principal, line["part_type"], start, end, today)
+            line["report"] = report
+            line["gauge"] = gauge(report.rvc, report.threshold, report.qualifies)
+            issues += [(line["part_type"], g) for g in group_issues(report)]
+    rvc_passing = sum(
+        1
+        for r in reports.values()
+        if any(t.get("name") == "rvc" and t.get("passed") for t in r["report"].answer["tests"])
+    )
     requests = list_requests(services, principal, side="requester", status=None, org=None).requests
+    store = CertificateStore(services.home, principal.msp_id)
     return render(
         request,
         "oem.html",
         {
             "principal": principal,
             "vehicles": vehicles,
+            "reports": reports,
             "lines": list(lines.values()),
-            "gaps": gaps,
+            "issues": issues,
+            "computes": computes,
+            "rvc_passing": rvc_passing,
+            "period": (start.isoformat(), end.isoformat()),
+            "gaps": view.supplier_gaps(uids),
             "requests": requests,
-            "received": [c for rows in view.certs_by_type.values() for c in rows if principal.msp_id in c.customers],
             "requested": {(r.supplier_msp, r.part_type) for r in requests if r.status.status != "cancelled"},
+            "received": [c for rows in view.certs_by_type.values() for c in rows if principal.msp_id in c.customers],
+            "certificates": store.ids(),
             "title": "Compliance dashboard",
         },
     )
@@ -52,16 +97,76 @@ def dashboard(request: Request, services: ServicesDep, principal: WebPrincipal) 
 
 @router.get("/oem/vehicles/{uid:path}", response_class=HTMLResponse)
 def vehicle_page(request: Request, services: ServicesDep, principal: WebPrincipal, uid: str) -> HTMLResponse:
-    """One vehicle: its as-built tree as SVG (parts coloured by origin status) and its core parts."""
+    """One vehicle: its report (RVC, tests), its as-built tree as SVG coloured by origin status, its core parts."""
     require(principal, *ANALYSTS, "auditor")
     view = OemView(services, principal)
-    vehicle = view.vehicle(uid)
-    svg = tree_svg(view.svg_tree(uid), title=f"As-built tree of {vehicle.model_line} {uid}")
+    v = view.vehicle(uid)
+    svg = tree_svg(view.svg_tree(uid), title=f"As-built tree of {v.model_line} {uid}")
+    report = None
+    if principal.role == "compliance":
+        report = vehicle_compliance(services, principal, uid, dt.datetime.now(dt.UTC).date())
     return render(
         request,
         "vehicle.html",
-        {"principal": principal, "v": vehicle, "svg": svg, "statuses": STATUSES, "title": f"Vehicle {uid}"},
+        {
+            "principal": principal,
+            "v": v,
+            "svg": svg,
+            "statuses": STATUSES,
+            "report": report,
+            "gauge": gauge(report.rvc, report.threshold, report.qualifies) if report else None,
+            "title": f"Vehicle {uid}",
+        },
     )
+
+
+@router.get("/oem/download/vehicle-report")
+def download_vehicle_report(
+    services: ServicesDep,
+    principal: WebPrincipal,
+    uid: Annotated[str, Query(min_length=1, max_length=512)],
+    fmt: Annotated[Fmt, Query(alias="format")] = "pdf",
+) -> Response:
+    """The vehicle report as CSV or PDF (the report route's own rendering)."""
+    require(principal, "compliance")
+    return _attachment(vehicle(services, principal, uid, format=fmt, as_of=None, on=None))
+
+
+@router.get("/oem/download/model-line-report")
+def download_model_line_report(
+    services: ServicesDep,
+    principal: WebPrincipal,
+    part_type: Annotated[str, Query(min_length=1, max_length=128)],
+    period_from: Annotated[dt.date, Query(alias="from")],
+    period_to: Annotated[dt.date, Query(alias="to")],
+    fmt: Annotated[Fmt, Query(alias="format")] = "pdf",
+) -> Response:
+    """The averaged model-line report as CSV or PDF."""
+    require(principal, "compliance")
+    report = model_line(
+        services, principal, part_type, period_from=period_from, period_to=period_to, format=fmt, on=None
+    )
+    return _attachment(report)
+
+
+@router.get("/oem/download/certificate")
+def download_certificate(
+    request: Request,
+    services: ServicesDep,
+    principal: WebPrincipal,
+    certificate_id: Annotated[str, Query(alias="id", min_length=1, max_length=128)],
+) -> Response:
+    """A certificate of origin the org issued, as its PDF (with the QR code to the public verification)."""
+    require(principal, "certifier", "admin", "compliance")
+    return _attachment(certificate_pdf(services, principal, certificate_id, request))
+
+
+def _attachment(response: Response) -> Response:
+    """Make the browser save the file rather than navigate away from the dashboard."""
+    disposition = response.headers.get("content-disposition", "")
+    if disposition.startswith("inline"):
+        response.headers["content-disposition"] = "attachment" + disposition[len("inline") :]
+    return response
 
 
 @router.get("/oem/containment", response_class=HTMLResponse)

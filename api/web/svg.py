@@ -117,9 +117,9 @@ def tree_svg(root: SvgNode, *, title: str = "As-built tree") -> str:
             f'<rect x="{x:g}" y="{y:g}" width="{BOX_W}" height="{BOX_H}" rx="6" fill="{fill}" stroke="{stroke}" '
             'stroke-width="2"/>'
             f'<text x="{x + 8:g}" y="{y + 18:g}" font-size="13" font-weight="600" fill="#111">'
-            f"{escape(_clip(p.node.label, 30))}</text>"
+            f"{escape(_clip(p.node.label, 27))}</text>"
             f'<text x="{x + 8:g}" y="{y + 36:g}" font-size="11" fill="{stroke}">'
-            f"{escape(_clip(p.node.sublabel, 36))}</text>"
+            f"{escape(_clip(p.node.sublabel, 34))}</text>"
             "</a>"
         )
     out.append("</svg>")

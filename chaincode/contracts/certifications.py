@@ -152,8 +152,14 @@ class CertificationTransactions:
         who = tx.require("submit certifications", Role.CERTIFIER)
         body = parse_object(certification_json, "certification")
         signature = body.pop("signature", None)
-        if not isinstance(signature, str):
+        if signature is None:
             raise ValidationError("certification is missing required field 'signature'", field="signature")
+        if not isinstance(signature, str):
+            raise ValidationError(
+                f"certification signature {signature!r} must be a base64 string",
+                field="signature",
+                value=str(signature),
+            )
         f = _validate_body(body)
         f.done()
         cert_id = body["cert_id"]

@@ -25,8 +25,7 @@ from chaincode.fabric import TransactionContextInterface
 from chaincode.state import Tx, answer
 from chaincode.validate import Fields, check_ident, normalize_hs_code, parse_object
 from ledger.errors import Conflict, Forbidden, NotFound, ValidationError
-from ledger.identity.attrs import Role
-from ledger.identity.attrs import load_cert
+from ledger.identity.attrs import Role, load_cert
 from ledger.identity.signing import is_low_s
 
 #: Object type of the composite key ``certorigin/<certificate id>`` (read-model table ``certorigin``).
@@ -47,7 +46,7 @@ def verify_prehashed(cert_pem: bytes, digest_hex: str, signature: bytes) -> bool
         key.verify(signature, bytes.fromhex(digest_hex), ec.ECDSA(Prehashed(hashes.SHA256())))
     except (InvalidSignature, ValueError):
         return False
-    except Exception:  # noqa: BLE001 - an unreadable certificate is simply "does not verify"
+    except Exception:  # an unreadable certificate simply does not verify
         return False
     return True
 
@@ -63,7 +62,7 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 
 def certificate_status(doc: dict[str, Any], today: dt.date) -> dict[str, Any]:
-    """valid / revoked / expired at ``today`` (four years after signing, 19 CFR 182.12(h)), with reasons."""
+    """Valid, revoked or expired at ``today`` (four years after signing, 19 CFR 182.12(h)), with reasons."""
     signed = dt.date.fromisoformat(doc["signed_date"])
     last = _add_months(signed, 12 * VALIDITY_YEARS) - dt.timedelta(days=1)
     if doc.get("revocation"):
@@ -172,7 +171,9 @@ class OriginCertificateTransactions:
         return _with_status(tx, doc)
 
     @submit
-    async def RevokeCertificateOfOrigin(self, ctx: TransactionContextInterface, certificate_id: str, reason: str) -> str:
+    async def RevokeCertificateOfOrigin(
+        self, ctx: TransactionContextInterface, certificate_id: str, reason: str
+    ) -> str:
         """A certifier or admin of the issuing org withdraws a certificate; verifiers see it as revoked."""
         tx = Tx(ctx)
         tx.require("revoke certificates of origin", Role.CERTIFIER, Role.ADMIN)
@@ -181,8 +182,7 @@ class OriginCertificateTransactions:
         doc = await _get(tx, certificate_id)
         if doc["issuer_msp"] != tx.msp:
             raise Forbidden(
-                f"{tx.msp} may not revoke certificate of origin {certificate_id}: it was issued by "
-                f"{doc['issuer_msp']}",
+                f"{tx.msp} may not revoke certificate of origin {certificate_id}: it was issued by {doc['issuer_msp']}",
                 field="certificate_id",
                 value=certificate_id,
             )

@@ -9,6 +9,7 @@ once and the first record is returned. Suspicious reads are stored with anomaly 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from chaincode.anomalies import Point, Sighting, scan_flags
@@ -16,13 +17,84 @@ from chaincode.contracts.parts import MAX_BATCH, caller_station
 from chaincode.errors import submit
 from chaincode.fabric import TransactionContextInterface
 from chaincode.state import ANOMALY, LAST_SEEN, PART, SCAN, SITE, Tx, answer, canonical_bytes
-from chaincode.validate import Fields, iso_z, parse_iso_z, parse_list, parse_object
+from chaincode.validate import (
+    EVENT_HASH_RE,
+    MAX_ID,
+    MAX_UID,
+    URI_RE,
+    Fields,
+    iso_z,
+    parse_iso_z,
+    parse_list,
+    parse_object,
+)
 from ledger.errors import Forbidden, ValidationError
 from ledger.identity.attrs import Role
 from scanner.epcis import cbv
 
+_SCAN_FIELDS = frozenset({"uid", "station_id", "read_point", "biz_step", "disposition", "event_time", "event_hash"})
+_OPTIONAL_LIMITS = (("read_point", 512), ("biz_step", 256), ("disposition", 256))
+#: (uid, station_id, read_point, biz_step, disposition, event_time, event_hash)
+ScanFields = tuple[str, str, str | None, str | None, str | None, dt.datetime, str]
+
 _EVENT_HASH_KEY = ',"event_hash":'
 _NEW_EVENT_HASH_KEY = ',"duplicate":false,"event_hash":'
+
+
+def _text_ok(value: object, max_len: int) -> bool:
+    return type(value) is str and 0 < len(value) <= max_len and "\x00" not in value and bool(value.strip())
+
+
+def quick_scan_fields(item: Any) -> ScanFields | None:
+    """The fields of a well-formed scan item, or None to send it through :func:`scan_fields`.
+
+    Reading 5,000 items through :class:`Fields` (which keeps the context to name any error) is a tenth of a
+    batch. This accepts only items that :func:`scan_fields` accepts, with the same values (a property test
+    checks it), and returns None for anything else, so errors are still reported by the one careful path.
+    """
+    if type(item) is not dict or not item.keys() <= _SCAN_FIELDS:
+        return None
+    uid, station_id, event_hash, when = (
+        item.get("uid"),
+        item.get("station_id"),
+        item.get("event_hash"),
+        item.get("event_time"),
+    )
+    if not (type(uid) is str and len(uid) <= MAX_UID and URI_RE.match(uid) and uid.isprintable()):
+        return None
+    if not (type(station_id) is str and 0 < len(station_id) <= MAX_ID and station_id.isprintable()):
+        return None
+    if station_id != station_id.strip() or not (type(event_hash) is str and EVENT_HASH_RE.match(event_hash)):
+        return None
+    optional = []
+    for name, limit in _OPTIONAL_LIMITS:
+        value = item.get(name)
+        if value is not None and not _text_ok(value, limit):
+            return None
+        optional.append(value)
+    if not _text_ok(when, 40):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(when)  # type: ignore[arg-type]
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return uid, station_id, optional[0], optional[1], optional[2], moment, event_hash
+
+
+def scan_fields(item: Any, what: str) -> ScanFields:
+    """The fields of one scan item, refusing anything malformed with a message naming the item and field."""
+    f = Fields(item, what)
+    uid = f.uri("uid")
+    station_id = f.ident("station_id")
+    read_point = f.opt_text("read_point", max_len=512)
+    step = f.opt_text("biz_step", max_len=256)
+    disposition = f.opt_text("disposition", max_len=256)
+    event_time = f.timestamp("event_time")
+    event_hash = f.event_hash("event_hash")
+    f.done()
+    return uid, station_id, read_point, step, disposition, event_time, event_hash
 
 
 class _Recorder:
@@ -42,15 +114,8 @@ class _Recorder:
     async def one(self, item: Any, what: str) -> str:
         """Record one read; returns the answer text for it (the stored scan plus ``duplicate``)."""
         tx, station = self.tx, self.station
-        f = Fields(item, what)
-        uid = f.uri("uid")
-        station_id = f.ident("station_id")
-        read_point = f.opt_text("read_point", max_len=512)
-        step = f.opt_text("biz_step", max_len=256)
-        disposition = f.opt_text("disposition", max_len=256)
-        event_time = f.timestamp("event_time")
-        event_hash = f.event_hash("event_hash")
-        f.done()
+        fields = quick_scan_fields(item) or scan_fields(item, what)
+        uid, station_id, read_point, step, disposition, event_time, event_hash = fields
         if station_id != station["station_id"]:
             raise Forbidden(
                 f"station {station['station_id']} may not record scans as station {station_id}",

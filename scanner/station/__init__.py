@@ -10,7 +10,7 @@ from scanner.station.agent import StationAgent, Summary
 from scanner.station.config import StationConfig, build_config
 from scanner.station.events import Assembler, Dedupe, assembly_event, scan_event
 from scanner.station.forwarder import Backoff, Forwarder
-from scanner.station.outbox import DELIVERED, PENDING, REFUSED, NewEvent, Outbox, OutboxEvent
+from scanner.station.outbox import DELIVERED, PENDING, REFUSED, NewEvent, Outbox, OutboxError, OutboxEvent
 from scanner.station.sinks import ApiSink, LedgerSink, Sink, SinkUnavailable, deliver_isolating
 from scanner.station.sources import Read, Source, open_source
 
@@ -26,6 +26,7 @@ __all__ = [
     "LedgerSink",
     "NewEvent",
     "Outbox",
+    "OutboxError",
     "OutboxEvent",
     "Read",
     "Sink",

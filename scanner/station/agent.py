@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from ledger.errors import LedgerError, ValidationError
 from scanner.identifiers import PartIdentifier, parse
 from scanner.station.config import StationConfig
-from scanner.station.events import Assembler, Dedupe, assembly_event, scan_event
+from scanner.station.events import Assembler, AssemblyStep, Dedupe, assembly_event, scan_event
 from scanner.station.forwarder import Backoff, Forwarder
 from scanner.station.operator import (
     REFUSING_FLAGS,
@@ -115,8 +115,10 @@ class StationAgent:
             ended = False
             while not ended and not self._stop.is_set():
                 ended = self._step(timeout=0.2)
-            while not ended and not self._queue.empty():  # reads already taken from the device are stored
-                ended = self._step(timeout=0)
+            if not ended:  # reads already taken from the device are stored, none is dropped
+                reader.join(timeout=2.0)
+                while not ended and not self._queue.empty():
+                    ended = self._step(timeout=0)
         finally:
             self._shutdown()
         if self._source_error is not None:
@@ -223,10 +225,13 @@ class StationAgent:
             return Ticket(line=ok_line(uid, info, f"repeat read within {window} s, recorded once")), None
         if self.cfg.mode == "assemble":
             return self._assembly_step(self.assembler.add(uid), ok_line(uid, info))
-        event = scan_event(self.cfg, uid, now, raw)
+        try:
+            event = scan_event(self.cfg, uid, now, raw)
+        except LedgerError as err:  # the identifier parsed but its event cannot be built: refuse this read only
+            return Ticket(line=refused_line(f"{uid}: {err.message}")), None
         return self._waiting(event, partial(scan_verdict, uid, info), ok_line(uid, info)), event
 
-    def _assembly_step(self, step: Any, prefix: str) -> tuple[Ticket, NewEvent | None]:
+    def _assembly_step(self, step: AssemblyStep, prefix: str) -> tuple[Ticket, NewEvent | None]:
         if step.role == "refused":
             return Ticket(line=refused_line(step.reason)), None
         if step.role == "parent":
@@ -237,6 +242,8 @@ class StationAgent:
         if step.role == "child":
             return Ticket(line=f"{prefix} ({progress} for {step.parent})"), None
         head = f"{prefix} ({progress})" if prefix else "OK end of assembly"
+        if step.parent is None:  # a complete step always names its parent
+            raise ValidationError("assembly completed without a parent")
         event = assembly_event(self.cfg, step.parent, step.children, self.clock())
         render = partial(assembly_verdict, head, step.parent, len(step.children))
         return self._waiting(event, render, head + f"; assembly of {step.parent}"), event

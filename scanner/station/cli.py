@@ -64,10 +64,12 @@ def run_cmd(
     terminator: Annotated[str | None, typer.Option(help="Code that ends an assembly (assemble mode).")] = None,
     answer_wait: Annotated[float | None, typer.Option(help="Seconds a line waits for the ledger.")] = None,
     drain_seconds: Annotated[float | None, typer.Option(help="Seconds spent delivering on shutdown.")] = None,
+    once: Annotated[bool, typer.Option("--once", help="dir: source: stop when the folder is empty.")] = False,
 ) -> None:
     """Run a station: one line per read on stdout (OK / REFUSED), a status line on stderr when it stops.
 
-    Stops cleanly on SIGTERM / SIGINT or when the source ends (stdin closed, dir:... with no more images).
+    Stops cleanly on SIGTERM / SIGINT (storing every read already received, delivering for --drain-seconds) or
+    when the source ends (stdin closed; a dir: folder emptied with --once).
     """
     cfg = build_config(
         config,
@@ -90,7 +92,7 @@ def run_cmd(
         answer_wait=answer_wait,
         drain_seconds=drain_seconds,
     )
-    src = open_source(source, once=source.startswith("dir:"))
+    src = open_source(source, once=once)
     agent = StationAgent(cfg, src, make_sink(cfg))
 
     def _stop(signum: int, frame: Any) -> None:

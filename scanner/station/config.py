@@ -14,10 +14,11 @@ from typing import Any, Literal
 
 import pydantic
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ledger.bootstrap import read_point_uri
-from ledger.errors import ParseError, ValidationError
+from ledger.errors import LedgerError, ParseError, ValidationError
+from scanner.epcis import cbv
 
 Mode = Literal["observe", "assemble"]
 
@@ -68,6 +69,23 @@ class StationConfig(BaseModel):
     answer_wait: float = Field(default=3.0, ge=0, le=600)
     drain_seconds: float = Field(default=3.0, ge=0, le=600)
     backoff_max: float = Field(default=5.0, gt=0, le=3600)
+
+    @field_validator("biz_step", "disposition", "read_point", "biz_location")
+    @classmethod
+    def _epcis_value(cls, value: str | None, info: pydantic.ValidationInfo) -> str | None:
+        """Refuse at start-up what every read's EPCIS event would refuse."""
+        if value is None:
+            return None
+        try:
+            if info.field_name == "biz_step":
+                cbv.biz_step(value)
+            elif info.field_name == "disposition":
+                cbv.disposition(value)
+            elif not cbv.is_absolute_uri(value):
+                raise ValueError(f"{value!r} is not an absolute URI")
+        except LedgerError as err:
+            raise ValueError(err.message) from None
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> StationConfig:

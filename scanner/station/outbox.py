@@ -11,16 +11,17 @@ so the forwarder needs no knowledge of EPCIS and a restarted station resends exa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ledger.errors import ValidationError
+from ledger.errors import LedgerError, ValidationError
 
 PENDING, DELIVERED, REFUSED = "pending", "delivered", "refused"
 STATUSES = (PENDING, DELIVERED, REFUSED)
@@ -45,6 +46,13 @@ CREATE TABLE IF NOT EXISTS outbox(
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(status, seq);
 CREATE INDEX IF NOT EXISTS outbox_created ON outbox(created_at);
 """
+
+
+class OutboxError(LedgerError):
+    """The outbox file cannot store or update events (disk full, file removed, I/O error)."""
+
+    kind = "outbox_error"
+    http_status = 507
 
 
 @dataclass(frozen=True)
@@ -106,7 +114,7 @@ class Outbox:
             return []
         now = time.time()
         added: list[bool] = []
-        with self._lock:
+        with self._lock, self._storing():
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 for e in events:
@@ -118,7 +126,8 @@ class Outbox:
                     added.append(cur.rowcount == 1)
                 self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
             if any(added):
                 self._new.notify_all()
@@ -145,7 +154,7 @@ class Outbox:
         for status, _ in outcomes.values():
             if status not in (DELIVERED, REFUSED):
                 raise ValidationError(f"outcome status {status!r} is not delivered or refused", value=status)
-        with self._lock:
+        with self._lock, self._storing():
             self._conn.execute("BEGIN IMMEDIATE")
             self._conn.executemany(
                 "UPDATE outbox SET status=?, outcome=?, attempts=attempts+1, last_error=NULL WHERE event_id=?",
@@ -154,12 +163,14 @@ class Outbox:
             self._conn.execute("COMMIT")
 
     def failed_attempt(self, event_ids: list[str], error: str) -> None:
-        """Remember that a delivery attempt failed (the events stay pending)."""
-        with self._lock:
+        """Remember that a delivery attempt failed (the events stay pending); one transaction, one fsync."""
+        with self._lock, self._storing():
+            self._conn.execute("BEGIN IMMEDIATE")
             self._conn.executemany(
                 "UPDATE outbox SET attempts=attempts+1, last_error=? WHERE event_id=?",
                 [(error, eid) for eid in event_ids],
             )
+            self._conn.execute("COMMIT")
 
     def requeue_refused(self) -> int:
         """Put refused events back to pending (after fixing the station's configuration); returns how many."""
@@ -214,6 +225,15 @@ class Outbox:
 
     def _count(self, status: str) -> int:
         return int(self._conn.execute("SELECT COUNT(*) FROM outbox WHERE status=?", (status,)).fetchone()[0])
+
+    @contextlib.contextmanager
+    def _storing(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise OutboxError(f"outbox {self.path} cannot store events: {exc}", value=str(self.path)) from exc
 
     def close(self) -> None:
         """Close the file."""

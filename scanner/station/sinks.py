@@ -31,7 +31,8 @@ from ledger.errors import (
 from scanner.station.outbox import DELIVERED, REFUSED, OutboxEvent
 
 Outcomes = dict[str, tuple[str, dict[str, Any]]]
-_INDEX = re.compile(r"\bscans\[(\d+)\]")
+#: How the ledger (``scans[3] ...``) and the API's request validation (``scans.3.uid: ...``) name a batch item.
+_INDEX = re.compile(r"\bscans(?:\[(\d+)\]|\.(\d+)\b)")
 #: Domain errors that are a verdict on one event rather than on the station or the connection.
 _ITEM_ERRORS = (ParseError, ValidationError, Conflict, NotFound)
 _KINDS: dict[str, type[LedgerError]] = {
@@ -87,7 +88,7 @@ def deliver_isolating(
         if err is None:
             raise
         m = _INDEX.search(err.message)
-        i = int(m.group(1)) if m else None
+        i = int(m.group(1) or m.group(2)) if m else None
         if i is None or i >= len(events):
             out: Outcomes = {}
             for e in events:
@@ -225,11 +226,16 @@ class ApiSink:
     def deliver(self, events: list[OutboxEvent]) -> Outcomes:
         """Scans in batches, assemblies one by one."""
         out: Outcomes = {}
-        for run in _runs(events):
-            if run[0].kind == "scan":
-                out.update(deliver_isolating(run, self._scans, lambda item: self._scans([item])[0]))
-            else:
-                out.update(_single(run[0], lambda p: self._post(self.ASSEMBLY_PATH, p)))
+        try:
+            for run in _runs(events):
+                if run[0].kind == "scan":
+                    out.update(deliver_isolating(run, self._scans, lambda item: self._scans([item])[0]))
+                else:
+                    out.update(_single(run[0], lambda p: self._post(self.ASSEMBLY_PATH, p)))
+        except SinkUnavailable:
+            raise
+        except Exception as exc:
+            raise _as_outage(exc, self.where) from exc
         return out
 
     def close(self) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.api.certs_fixtures import (
     AUDIT,
     BREAKDOWN,
@@ -41,21 +39,22 @@ def test_export_then_verify_matches(api_server: ApiServer) -> None:
     assert out["certification_status"]["status"] == "valid"
 
 
-@pytest.mark.parametrize(
-    "tamper",
-    [
-        {"data": {**BREAKDOWN, "vnm": "60.00"}},
-        {"data": {"labor": "55.25", "originating_materials": "120", "total_cost": "280", "vnm": "79.99"}},
-        {"salt": "ab" * 32},
-    ],
-)
-def test_tampered_opening_does_not_match(api_server: ApiServer, tamper: dict[str, Any]) -> None:
+#: Changes to an exported opening that must not match the ledger commitment.
+TAMPERED: list[dict[str, Any]] = [
+    {"data": {**BREAKDOWN, "vnm": "60.00"}},
+    {"data": {"labor": "55.25", "originating_materials": "120", "total_cost": "280", "vnm": "79.99"}},
+    {"salt": "ab" * 32},
+]
+
+
+def test_tampered_opening_does_not_match(api_server: ApiServer) -> None:
     certs_api = ready(api_server)
     opening = exported(certs_api)
-    out = certs_api.client(AUDIT, "auditor").post("/v1/audit/openings/verify", json={**opening, **tamper}).json()
-    assert out["matches"] is False
-    assert out["recomputed"] != out["ledger"]
-    assert out["ledger"] == opening["commitment"]
+    for tamper in TAMPERED:
+        out = certs_api.client(AUDIT, "auditor").post("/v1/audit/openings/verify", json={**opening, **tamper}).json()
+        assert out["matches"] is False, tamper
+        assert out["recomputed"] != out["ledger"]
+        assert out["ledger"] == opening["commitment"]
 
 
 def test_opening_of_another_certification_does_not_match(api_server: ApiServer) -> None:
@@ -70,25 +69,23 @@ def test_opening_of_another_certification_does_not_match(api_server: ApiServer) 
     assert out["matches"] is False
 
 
-@pytest.mark.parametrize(
-    ("change", "status", "detail"),
-    [
-        ({"salt": "zz"}, 422, "salt 'zz' is not hex"),
-        ({"salt": "ab"}, 422, "salt must be 32 bytes, got 1"),
-        ({"scheme": "md5"}, 422, "unknown commitment scheme 'md5'"),
-        ({"data": {"total_cost": 280.5}}, 422, "$.total_cost is a float (280.5); use a decimal string"),
-        ({"cert_id": "C-NONE"}, 404, "certification C-NONE does not exist"),
-    ],
-)
-def test_bad_openings_are_refused_naming_the_value(
-    api_server: ApiServer, change: dict[str, Any], status: int, detail: str
-) -> None:
+#: (opening change, status, detail) for openings the API refuses.
+BAD_OPENINGS: list[tuple[dict[str, Any], int, str]] = [
+    ({"salt": "zz"}, 422, "salt 'zz' is not hex"),
+    ({"salt": "ab"}, 422, "salt must be 32 bytes, got 1"),
+    ({"scheme": "md5"}, 422, "unknown commitment scheme 'md5'"),
+    ({"data": {"total_cost": 280.5}}, 422, "$.total_cost is a float (280.5); use a decimal string"),
+    ({"cert_id": "C-NONE"}, 404, "certification C-NONE does not exist"),
+]
+
+
+def test_bad_openings_are_refused_naming_the_value(api_server: ApiServer) -> None:
     certs_api = ready(api_server)
     opening = exported(certs_api)
-    body = problem(
-        certs_api.client(AUDIT, "auditor").post("/v1/audit/openings/verify", json={**opening, **change}), status
-    )
-    assert body["detail"] == detail
+    auditor = certs_api.client(AUDIT, "auditor")
+    for change, status, detail in BAD_OPENINGS:
+        body = problem(auditor.post("/v1/audit/openings/verify", json={**opening, **change}), status)
+        assert body["detail"] == detail
 
 
 def test_only_the_issuer_exports(api_server: ApiServer) -> None:

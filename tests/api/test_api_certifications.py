@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from ledger.commitment import Opening
 from ledger.connect import committed_blocks
 from tests.api.certs_fixtures import (
@@ -63,60 +61,60 @@ def test_location_header_and_read_back(api_server: ApiServer) -> None:
     assert "relied_on_by" not in got or got["relied_on_by"] is None
 
 
-@pytest.mark.parametrize(
-    ("change", "status", "field", "detail"),
-    [
-        ({"rvc": "75.0"}, 422, "rvc",
-         "rvc 75.0 is higher than the 71.4286 % the cost breakdown gives (NC: base 280, vnm 80)"),
-        ({"non_originating_share": "20"}, 422, "non_originating_share",
-         "non_originating_share 20 is lower than the 28.5714 % the cost breakdown gives (vnm 80 of 280)"),
-        ({"cost_breakdown": {"total_cost": "280", "royalties": "300"}}, 422, "cost_breakdown.total_cost",
-         "cost_breakdown.total_cost 280 less exclusions 300 leaves net cost -20; it must be positive"),
-        ({"cost_breakdown": {"total_cost": "280"}}, 422, "cost_breakdown.vnm",
-         "cost_breakdown needs 'vnm' to support a NC regional value content claim"),
-        ({"cost_breakdown": {"total_cost": "100", "vnm": "80", "originating_materials": "30"}}, 422,
-         "cost_breakdown.vnm", "cost_breakdown vnm + originating_materials 110 exceed total_cost 100"),
-        ({"part_type": "SupplierMSP:NOPE"}, 404, "part_type", "part type SupplierMSP:NOPE does not exist"),
-        ({"part_type": TRANS}, 403, "part_type",
-         "SupplierMSP may not certify part type Tier1MSP:TRANS-1: it is produced by Tier1MSP"),
-        ({"upstream": ["C-GHOST"]}, 404, "upstream", "upstream certification C-GHOST does not exist"),
-        ({"customers": ["GhostMSP"]}, 404, "msp_id", "organization GhostMSP is not registered (RegisterOrg first)"),
-        ({"scope": {"kind": "blanket", "from": "2026-01-01", "to": "2027-06-30"}}, 422, "scope.to",
-         "blanket period 2026-01-01..2027-06-30 is longer than 12 months"),
-    ],
-)  # fmt: skip
-def test_refusals_name_the_value(
-    api_server: ApiServer, change: dict[str, Any], status: int, field: str, detail: str
-) -> None:
-    certs_api = ready(api_server)
-    body = problem(certs_api.client(SUPPLIER, "certifier").post("/v1/certifications", json=cert_body(**change)), status)
-    assert body["detail"] == detail
-    assert body["field"] == field
-    assert certs_api.client(SUPPLIER, "certifier").get("/v1/private/breakdowns").json()["breakdowns"] == []
+#: (body change, status, field, detail): each refused by the API or the chaincode before anything is stored.
+REFUSALS: list[tuple[dict[str, Any], int, str, str]] = [
+    ({"rvc": "75.0"}, 422, "rvc",
+     "rvc 75.0 is higher than the 71.4286 % the cost breakdown gives (NC: base 280, vnm 80)"),
+    ({"non_originating_share": "20"}, 422, "non_originating_share",
+     "non_originating_share 20 is lower than the 28.5714 % the cost breakdown gives (vnm 80 of 280)"),
+    ({"cost_breakdown": {"total_cost": "280", "royalties": "300"}}, 422, "cost_breakdown.total_cost",
+     "cost_breakdown.total_cost 280 less exclusions 300 leaves net cost -20; it must be positive"),
+    ({"cost_breakdown": {"total_cost": "280"}}, 422, "cost_breakdown.vnm",
+     "cost_breakdown needs 'vnm' to support a NC regional value content claim"),
+    ({"cost_breakdown": {"total_cost": "100", "vnm": "80", "originating_materials": "30"}}, 422,
+     "cost_breakdown.vnm", "cost_breakdown vnm + originating_materials 110 exceed total_cost 100"),
+    ({"part_type": "SupplierMSP:NOPE"}, 404, "part_type", "part type SupplierMSP:NOPE does not exist"),
+    ({"part_type": TRANS}, 403, "part_type",
+     "SupplierMSP may not certify part type Tier1MSP:TRANS-1: it is produced by Tier1MSP"),
+    ({"upstream": ["C-GHOST"]}, 404, "upstream", "upstream certification C-GHOST does not exist"),
+    ({"customers": ["GhostMSP"]}, 404, "msp_id", "organization GhostMSP is not registered (RegisterOrg first)"),
+    ({"scope": {"kind": "blanket", "from": "2026-01-01", "to": "2027-06-30"}}, 422, "scope.to",
+     "blanket period 2026-01-01..2027-06-30 is longer than 12 months"),
+]  # fmt: skip
+
+#: (body change, field, value): malformed bodies, refused by request validation.
+MALFORMED: list[tuple[dict[str, Any], str, Any]] = [
+    ({"cost_breakdown": {**cert_body()["cost_breakdown"], "vnm": "-1"}}, "cost_breakdown.vnm", "-1"),
+    ({"cost_breakdown": {**cert_body()["cost_breakdown"], "vnm": 80.5}}, "cost_breakdown.vnm", 80.5),
+    ({"cost_breakdown": {**cert_body()["cost_breakdown"], "secret_sauce": "1"}},
+     "cost_breakdown.secret_sauce", "1"),
+    ({"origin_criterion": "E"}, "origin_criterion", "E"),
+    ({"rvc": "seventy"}, "rvc", "seventy"),
+    ({"cost_breakdown": ...}, "cost_breakdown", ...),
+]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("change", "field", "value"),
-    [
-        ({"cost_breakdown": {**cert_body()["cost_breakdown"], "vnm": "-1"}}, "cost_breakdown.vnm", "-1"),
-        ({"cost_breakdown": {**cert_body()["cost_breakdown"], "vnm": 80.5}}, "cost_breakdown.vnm", 80.5),
-        ({"cost_breakdown": {**cert_body()["cost_breakdown"], "secret_sauce": "1"}},
-         "cost_breakdown.secret_sauce", "1"),
-        ({"origin_criterion": "E"}, "origin_criterion", "E"),
-        ({"rvc": "seventy"}, "rvc", "seventy"),
-        ({"cost_breakdown": ...}, "cost_breakdown", ...),
-    ],
-)  # fmt: skip
-def test_malformed_bodies_are_422_naming_field_and_value(
-    api_server: ApiServer, change: dict[str, Any], field: str, value: Any
-) -> None:
+def test_refusals_name_the_value(api_server: ApiServer) -> None:
     certs_api = ready(api_server)
-    body = problem(certs_api.client(SUPPLIER, "certifier").post("/v1/certifications", json=cert_body(**change)), 422)
-    assert body["errors"][0]["field"] == field
-    if value is ...:
-        assert body["detail"].startswith("cost_breakdown: Field required")
-    else:
-        assert body["errors"][0]["value"] == value
+    certifier = certs_api.client(SUPPLIER, "certifier")
+    for change, status, field, detail in REFUSALS:
+        body = problem(certifier.post("/v1/certifications", json=cert_body(**change)), status)
+        assert (body["field"], body["detail"]) == (field, detail)
+    assert certifier.get("/v1/private/breakdowns").json()["breakdowns"] == []
+    assert certifier.get("/v1/certifications").json()["total"] == 0
+
+
+def test_malformed_bodies_are_422_naming_field_and_value(api_server: ApiServer) -> None:
+    certs_api = ready(api_server)
+    for change, field, value in MALFORMED:
+        body = problem(
+            certs_api.client(SUPPLIER, "certifier").post("/v1/certifications", json=cert_body(**change)), 422
+        )
+        assert body["errors"][0]["field"] == field
+        if value is ...:
+            assert body["detail"].startswith("cost_breakdown: Field required")
+        else:
+            assert body["errors"][0]["value"] == value
 
 
 def test_duplicate_cert_id_keeps_the_first_breakdown(api_server: ApiServer) -> None:

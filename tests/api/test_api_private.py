@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.api.certs_fixtures import (
     CAST,
     OEM,
@@ -44,32 +42,31 @@ def test_prices_replace_read_update_delete(api_server: ApiServer) -> None:
     assert certs_api.client(TIER1, "admin").get("/v1/private/prices").json() == {"msp_id": TIER1, "prices": []}
 
 
-@pytest.mark.parametrize(
-    ("prices", "field", "detail"),
-    [
-        ([{"part_type": "OemMSP:NOPE", "unit_price": "1"}], "part_type",
-         "part type 'OemMSP:NOPE' is not registered on the ledger"),
-        ([{"part_type": TRANS, "unit_price": "1"}, {"part_type": TRANS, "unit_price": "2"}], "prices.1.part_type",
-         "prices[1] repeats part type 'Tier1MSP:TRANS-1' for supplier (any)"),
-    ],
-)  # fmt: skip
-def test_bad_price_lists_change_nothing(api_server: ApiServer, prices: list, field: str, detail: str) -> None:
+#: (price list, field, detail) of lists refused as a whole.
+BAD_LISTS: list[tuple[list[dict[str, str]], str, str]] = [
+    ([{"part_type": "OemMSP:NOPE", "unit_price": "1"}], "part_type",
+     "part type 'OemMSP:NOPE' is not registered on the ledger"),
+    ([{"part_type": TRANS, "unit_price": "1", "supplier_msp": "GhostMSP"}], "supplier_msp",
+     "supplier 'GhostMSP' is not a registered organization"),
+    ([{"part_type": TRANS, "unit_price": "1"}, {"part_type": TRANS, "unit_price": "2"}], "prices.1.part_type",
+     "prices[1] repeats part type 'Tier1MSP:TRANS-1' for supplier (any)"),
+]  # fmt: skip
+
+
+def test_bad_price_lists_change_nothing(api_server: ApiServer) -> None:
     certs_api = ready(api_server)
     oem = certs_api.client(OEM, "admin")
     oem.put("/v1/private/prices", json={"prices": [{"part_type": CAST, "unit_price": "310"}]})
-    body = problem(oem.put("/v1/private/prices", json={"prices": prices}), 422)
-    assert (body["field"], body["detail"]) == (field, detail)
+    for prices, field, detail in BAD_LISTS:
+        body = problem(oem.put("/v1/private/prices", json={"prices": prices}), 422)
+        assert (body["field"], body["detail"]) == (field, detail)
+    for body, field, value in [
+        ({"unit_price": "-3"}, "unit_price", "-3"),
+        ({"unit_price": "1", "currency": "DOLLARS"}, "currency", "DOLLARS"),
+    ]:
+        out = problem(oem.put(f"/v1/private/prices/{TRANS}", json=body), 422)
+        assert (out["errors"][0]["field"], out["errors"][0]["value"]) == (field, value)
     assert [p["unit_price"] for p in oem.get("/v1/private/prices").json()["prices"]] == ["310"]
-
-
-@pytest.mark.parametrize(
-    ("body", "field", "value"),
-    [({"unit_price": "-3"}, "unit_price", "-3"), ({"unit_price": "1", "currency": "DOLLARS"}, "currency", "DOLLARS")],
-)
-def test_malformed_price_is_422(api_server: ApiServer, body: dict, field: str, value: str) -> None:
-    certs_api = ready(api_server)
-    out = problem(certs_api.client(OEM, "admin").put(f"/v1/private/prices/{TRANS}", json=body), 422)
-    assert (out["errors"][0]["field"], out["errors"][0]["value"]) == (field, value)
 
 
 def test_breakdowns_are_the_callers_own(api_server: ApiServer) -> None:

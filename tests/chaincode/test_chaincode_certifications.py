@@ -104,6 +104,8 @@ def test_signature_must_be_the_callers_over_the_body(world: World) -> None:
     assert err.message == "certification C1 signature '%%%' is not base64"
     err = world.h.error(who, "SubmitCertification", doc)
     assert err.message == "certification is missing required field 'signature'"
+    err = world.h.error(who, "SubmitCertification", {**doc, "signature": 42})
+    assert err.message == "certification signature 42 must be a base64 string"
 
 
 def test_duplicate_id_is_a_conflict(world: World) -> None:

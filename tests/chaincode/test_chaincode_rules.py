@@ -251,3 +251,48 @@ def test_lineage_valid_iff_nothing_in_the_closure_is_revoked_or_expired(dag) -> 
         if not status.valid and cid not in bad:
             assert status.status == "upstream_invalid"
             assert any(f"upstream certification {u} " in r for u in certs[cid]["upstream"] for r in status.reasons)
+
+
+GOOD_SCAN = {
+    "uid": "urn:usmca:tieronemsp:S1",
+    "station_id": "st-1",
+    "read_point": "urn:usmca:rp:line1",
+    "biz_step": "inspecting",
+    "disposition": "in_progress",
+    "event_time": "2026-03-02T12:00:00.250-06:00",
+    "event_hash": "ni:///sha-256;" + "ab" * 32 + "?ver=CBV2.0",
+}
+_odd_text = st.sampled_from(
+    ["", " ", "x", " st-1", "st 1", "a\x00b", "urn:x", "urn:x y", "2026-03-02T12:00:00", "2026-03-02T12:00:00Z",
+     "2026-13-02T12:00:00Z", "ni:///sha-256;" + "AB" * 32 + "?ver=CBV2.0", "x" * 600, "é"]
+)  # fmt: skip
+_values = st.one_of(
+    st.none(), st.integers(), st.floats(allow_nan=False), st.booleans(), _odd_text, st.text(max_size=12)
+)
+
+
+@given(
+    st.dictionaries(st.sampled_from([*GOOD_SCAN, "extra"]), _values, max_size=4),
+    st.booleans(),
+)
+def test_quick_scan_path_accepts_only_what_the_careful_path_accepts(changes: dict, drop: bool) -> None:
+    from chaincode.contracts.scans import quick_scan_fields, scan_fields
+
+    item = {**GOOD_SCAN, **changes}
+    if drop:
+        item = {k: v for k, v in item.items() if v is not None}
+    quick = quick_scan_fields(item)
+    try:
+        careful = scan_fields(item, "scan")
+    except ValidationError:
+        assert quick is None
+    else:
+        assert quick is None or quick == careful
+
+
+def test_quick_scan_path_takes_the_common_case() -> None:
+    from chaincode.contracts.scans import quick_scan_fields, scan_fields
+
+    assert quick_scan_fields(GOOD_SCAN) == scan_fields(GOOD_SCAN, "scan")
+    minimal = {k: GOOD_SCAN[k] for k in ("uid", "station_id", "event_time", "event_hash")}
+    assert quick_scan_fields(minimal) == scan_fields(minimal, "scan")

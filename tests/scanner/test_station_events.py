@@ -127,6 +127,11 @@ def test_assembly_event_is_a_transformation() -> None:
         ({"station_id": "a b"}, "station config station_id='a b': String should match pattern "
          "'^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'"),
         ({"dedupe": 3}, "station config dedupe=3: Extra inputs are not permitted"),
+        ({"biz_step": "scanning"}, "station config biz_step='scanning': bizStep 'scanning' is neither a CBV 2.0 "
+         "business step nor an absolute URI"),
+        ({"disposition": "gone"}, "station config disposition='gone': disposition 'gone' is neither a CBV 2.0 "
+         "disposition nor an absolute URI"),
+        ({"read_point": "dock 3"}, "station config read_point='dock 3': 'dock 3' is not an absolute URI"),
     ],
 )  # fmt: skip
 def test_config_errors_name_the_value(over: dict[str, object], message: str) -> None:

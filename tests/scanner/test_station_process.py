@@ -31,11 +31,11 @@ pytestmark = pytest.mark.slow
 class Station:
     """A ``station run`` subprocess reading from our fake reader, with its stdout lines collected."""
 
-    def __init__(self, home: Path, outbox: Path, server: socket.socket) -> None:
+    def __init__(self, home: Path, outbox: Path, server: socket.socket, *, sink: list[str] | None = None) -> None:
         port = server.getsockname()[1]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "scanner.station.cli", "run", "--home", str(home), "--org", "SupplierMSP",
-             "--member", "station1", "--station", "sup-st1", "--source", f"tcp:127.0.0.1:{port}",
+            [sys.executable, "-m", "scanner.station.cli", "run", *(sink or ["--home", str(home)]), "--org",
+             "SupplierMSP", "--member", "station1", "--station", "sup-st1", "--source", f"tcp:127.0.0.1:{port}",
              "--outbox", str(outbox), "--dedupe-window", "120", "--answer-wait", "2", "--drain-seconds", "10"],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
@@ -77,7 +77,7 @@ def outbox_counts(path: Path) -> dict[str, int]:
         return dict(db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall())
 
 
-def wait_outage_seen(path: Path, timeout: float = 60) -> None:
+def wait_outage_seen(path: Path, why: str = "is unreachable", timeout: float = 60) -> None:
     """Until a delivery attempt failed on a pending event (the agent noticed the ledger is gone)."""
     end = time.monotonic() + timeout
     while True:
@@ -86,7 +86,7 @@ def wait_outage_seen(path: Path, timeout: float = 60) -> None:
                 "SELECT last_error FROM outbox WHERE status='pending' AND last_error IS NOT NULL"
             ).fetchone()
         if row is not None:
-            assert "is unreachable" in row[0], row[0]
+            assert why in row[0], row[0]
             return
         assert time.monotonic() < end, outbox_counts(path)
         time.sleep(0.05)
@@ -174,3 +174,54 @@ def test_sigkill_mid_run_and_restart_records_each_read_once(home: Path, server: 
     assert f"station sup-st1 stopped: {N} delivered, 0 pending, 0 refused in {outbox}" in status
     assert sum(outbox_counts(outbox).values()) == N
     assert_exactly_once(home)
+
+
+def test_api_sink_with_the_server_stopped_and_restarted(home: Path, server: socket.socket, tmp_path: Path) -> None:
+    from api.core.settings import Settings
+    from tests.api.conftest import credentials, free_port, start_server
+
+    token = credentials(home)[0][("SupplierMSP", "station1")]
+    settings = Settings(home=home, host="127.0.0.1", port=free_port(), readmodel_poll_seconds=0.05)
+    api = start_server(settings)
+    outbox = tmp_path / "station.outbox.db"
+    st = Station(home, outbox, server, sink=["--api", api.base_url, "--token", token])
+    try:
+        st.send(list(range(300)))
+        st.wait_lines(300)
+        api.stop()  # the API goes down
+        st.send(list(range(300, 700)))
+        st.wait_lines(700)
+        wait_outage_seen(outbox, "ConnectError")
+        api = start_server(settings)
+        st.send(list(range(700, N)))
+        lines = st.wait_lines(N)
+        wait_delivered(outbox, N)
+        status = st.terminate()
+    finally:
+        api.stop()
+    assert acked_uids(lines) == {uid(i) for i in range(N)}
+    assert f"station sup-st1 stopped: {N} delivered, 0 pending, 0 refused in {outbox}" in status
+    assert_exactly_once(home)
+
+
+def test_stdin_keyboard_wedge_until_end_of_input(home: Path, tmp_path: Path) -> None:
+    """``--source stdin``: a wedge or a pipe; the station stops when input ends and prints its status line."""
+    res = subprocess.run(
+        [sys.executable, "-m", "scanner.station.cli", "run", "--home", str(home), "--org", "SupplierMSP",
+         "--member", "station1", "--station", "sup-st1", "--source", "stdin", "--outbox", str(tmp_path / "ob.db"),
+         "--biz-step", "receiving", "--answer-wait", "30"],
+        cwd=ROOT, input=f"{code(1)}\r\n(01)00628000123452(21)S1\r\n{code(2)}", capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.splitlines() == [
+        f"OK {uid(1)} part 00628000123453",
+        "REFUSED GTIN 00628000123452 has check digit 2, expected 3",
+        f"OK {uid(2)} part 00628000123453",
+    ]
+    assert res.stderr.splitlines()[-1] == (
+        f"station sup-st1 stopped: 2 delivered, 0 pending, 0 refused in {tmp_path / 'ob.db'} "
+        "(this run: 3 reads, 2 new events, 1 REFUSED lines)"
+    )
+    assert {d for _, d in ledger_scans(home)} == {e for (e,) in sqlite3.connect(tmp_path / "ob.db").execute(
+        "SELECT event_id FROM outbox")}  # fmt: skip

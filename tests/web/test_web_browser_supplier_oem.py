@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import expect
@@ -14,19 +16,19 @@ SEAT = "SeatingMSP:SEAT-FRONT-L"
 
 
 def _fill_seat_certification(page: Any, rvc: str) -> None:
-    page.get_by_label("Part type").select_option(SEAT)
-    page.get_by_label("Certification id (optional)").fill("CO-SEATING-SEAT-2027")
-    page.get_by_label("Blanket from").fill("2026-07-01")
-    page.get_by_label("Blanket to").fill("2027-06-30")
-    page.get_by_label("Origin criterion").select_option("B")
-    page.get_by_label("RVC method").select_option("NC")
-    page.get_by_label("RVC declared (%)").fill(rvc)
-    page.get_by_label("Non-originating share (%)").fill("27.5")
-    page.get_by_label("Relies on certifications (ids, comma separated)").fill("CO-STAMPING-SF-FRONT-2026")
-    page.get_by_label("OemMSP").check()
-    page.get_by_label("Total cost (required)").fill("410.00")
-    page.get_by_label("Value of non-originating materials (VNM)").fill("112.75")
-    page.get_by_label("Originating materials").fill("190.00")
+    page.get_by_label("Part type", exact=True).select_option(SEAT)
+    page.get_by_label("Certification id (optional)", exact=True).fill("CO-SEATING-SEAT-2027")
+    page.get_by_label("Blanket from", exact=True).fill("2026-07-01")
+    page.get_by_label("Blanket to", exact=True).fill("2027-06-30")
+    page.get_by_label("Origin criterion", exact=True).select_option("B")
+    page.get_by_label("RVC method", exact=True).select_option("NC")
+    page.get_by_label("RVC declared (%)", exact=True).fill(rvc)
+    page.get_by_label("Non-originating share (%)", exact=True).fill("27.5")
+    page.get_by_label("Relies on certifications (ids, comma separated)", exact=True).fill("CO-STAMPING-SF-FRONT-2026")
+    page.get_by_label("OemMSP", exact=True).check()
+    page.get_by_label("Total cost (required)", exact=True).fill("410.00")
+    page.get_by_label("Value of non-originating materials (VNM)", exact=True).fill("112.75")
+    page.get_by_label("Originating materials", exact=True).fill("190.00")
 
 
 def test_certification_from_portal_appears_on_oem_dashboard(page: Any, web: WebServer) -> None:
@@ -45,7 +47,7 @@ def test_certification_from_portal_appears_on_oem_dashboard(page: Any, web: WebS
     assert "80.0" in page.locator("#err-rvc").inner_text()
     screenshot(page, "supplier-form-error")
 
-    page.get_by_label("RVC declared (%)").fill("72.5")
+    page.get_by_label("RVC declared (%)", exact=True).fill("72.5")
     page.get_by_role("button", name="Sign and submit certification").click()
     expect(page.locator("#submitted")).to_contain_text("CO-SEATING-SEAT-2027")
     commitment = page.locator("#submitted code").nth(1).inner_text()
@@ -71,11 +73,27 @@ def test_certification_from_portal_appears_on_oem_dashboard(page: Any, web: WebS
 
 def test_dashboard_figures_equal_the_api(page: Any, web: WebServer) -> None:
     sign_in(page, web, "OemMSP/compliance")
+    period = {"from": page.get_by_label("Period from").input_value(), "to": page.get_by_label("Period to").input_value()}
     with web.client("OemMSP/compliance") as c:
         vehicles = c.get("/v1/parts", params={"producer": "OemMSP", "part_type": "OemMSP:BJC-SEDAN"}).json()["parts"]
         recall = c.get("/v1/containment", params={"supplier": "CastingsMSP"}).json()
+        first = vehicles[0]["uid"]
+        report = c.get(f"/v1/reports/vehicles/{quote(first, safe='')}").json()
+        line = c.get("/v1/reports/model-lines/OemMSP:BJC-SEDAN", params=period).json()
     assert page.locator("#kpi-vehicles").inner_text() == str(len(vehicles))
+    row = page.locator(f'#vehicles tr[data-uid="{first}"]')
+    assert row.locator(".rvc-value").inner_text() == f"{float(report['rvc']):.2f} %"
+    assert row.locator(".tests").inner_text().count("fail") == sum(not t["passed"] for t in report["answer"]["tests"])
+    assert page.locator("#lines .rvc-value").first.inner_text() == f"{float(line['rvc']):.2f} %"
+    assert page.locator("#kpi-qualifying").inner_text() == str(int(report["qualifies"]) * len(vehicles))
     screenshot(page, "oem-dashboard")
+
+    with page.expect_download() as download:
+        row.get_by_role("link", name="CSV").click()
+    csv_bytes = Path(download.value.path()).read_bytes()
+    with web.client("OemMSP/compliance") as c:
+        api_csv = c.get(f"/v1/reports/vehicles/{quote(first, safe='')}", params={"format": "csv"}).content
+    assert csv_bytes == api_csv
 
     page.locator("#vehicles tbody a").first.click()
     expect(page.locator("svg.tree")).to_be_visible()
@@ -86,14 +104,14 @@ def test_dashboard_figures_equal_the_api(page: Any, web: WebServer) -> None:
     screenshot(page, "part")
 
     page.get_by_role("link", name="Recall containment").click()
-    page.get_by_label("Supplier").select_option("CastingsMSP")
+    page.get_by_label("Supplier", exact=True).select_option("CastingsMSP")
     page.get_by_role("button", name="Search").click()
     heading = page.locator("#result-h")
     expect(heading).to_contain_text(f"{len(recall['affected'])} affected assemblies")
     expect(heading).to_contain_text(f"{recall['matched_parts']} suspect parts")
     screenshot(page, "containment")
 
-    page.get_by_label("Produced from").fill("2026-12-01")
-    page.get_by_label("Produced to").fill("2026-01-01")
+    page.get_by_label("Produced from", exact=True).fill("2026-12-01")
+    page.get_by_label("Produced to", exact=True).fill("2026-01-01")
     page.get_by_role("button", name="Search").click()
     expect(page.locator("#containment-error")).to_have_text("produced_from 2026-12-01 is after produced_to 2026-01-01")

@@ -1,0 +1,187 @@
+"""Pages over HTTP against a real server: sign-in cookie, role checks, error pages, assets, the station endpoint."""
+
+from __future__ import annotations
+
+import html
+from urllib.parse import quote
+
+import pytest
+
+from api.core.credentials import CredentialStore
+from api.core.services import CREDENTIALS_FILE
+from api.web.auth import COOKIE_NAME
+from tests.web.conftest import WebServer
+
+
+def _signed_in(web: WebServer, key: str):  # noqa: ANN202 - an httpx client
+    client = web.client()
+    r = client.post("/sign-in", data={"credential": web.token(key), "next": ""})
+    assert r.status_code == 303
+    return client
+
+
+def test_sign_in_sets_a_strict_httponly_cookie_and_lands_on_the_role_page(web: WebServer) -> None:
+    with web.client() as c:
+        r = c.post("/sign-in", data={"credential": web.token("OemMSP/compliance"), "next": ""})
+        assert r.status_code == 303
+        assert r.headers["location"] == "/oem"
+        cookie = r.headers["set-cookie"]
+        assert cookie.startswith(f"{COOKIE_NAME}={web.token('OemMSP/compliance')};")
+        for attribute in ("HttpOnly", "SameSite=strict", "Path=/", "Max-Age=43200"):
+            assert attribute in cookie
+        page = c.get("/oem")
+        assert page.status_code == 200
+        assert "Compliance dashboard · OemMSP" in page.text
+        assert page.headers["cache-control"] == "no-store"
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        assert c.get("/").headers["location"] == "/oem"
+        out = c.post("/sign-out")
+        assert out.status_code == 303
+        assert f'{COOKIE_NAME}=""' in out.headers["set-cookie"] and "Max-Age=0" in out.headers["set-cookie"]
+        assert c.get("/oem").headers["location"] == "/sign-in?next=%2Foem"
+
+
+def test_sign_in_keeps_where_the_user_was_going(web: WebServer) -> None:
+    with web.client() as c:
+        first = c.get("/oem/containment?lot=L1")
+        assert first.headers["location"] == "/sign-in?next=%2Foem%2Fcontainment%3Flot%3DL1"
+        form = c.get(first.headers["location"])
+        assert 'name="next" value="/oem/containment?lot=L1"' in form.text
+        r = c.post("/sign-in", data={"credential": web.token("OemMSP/compliance"), "next": "/oem/containment?lot=L1"})
+        assert r.headers["location"] == "/oem/containment?lot=L1"
+        evil = c.post("/sign-in", data={"credential": web.token("OemMSP/compliance"), "next": "//evil.example/"})
+        assert evil.headers["location"] == "/oem"
+
+
+@pytest.mark.parametrize(
+    ("credential", "message"),
+    [("usm_not-a-real-token", "unknown or revoked credential"), ("  ", "paste a credential (it starts with usm_)")],
+)
+def test_a_bad_credential_is_refused_on_the_form(web: WebServer, credential: str, message: str) -> None:
+    with web.client() as c:
+        r = c.post("/sign-in", data={"credential": credential})
+        assert r.status_code == 401
+        assert "set-cookie" not in r.headers
+        assert f'<p class="alert alert-error" role="alert" id="signin-error">{message}</p>' in r.text
+
+
+def test_a_revoked_credential_stops_working_on_the_next_page(web: WebServer) -> None:
+    c = _signed_in(web, "OemMSP/compliance")
+    assert c.get("/oem").status_code == 200
+    store = CredentialStore(web.home / CREDENTIALS_FILE)
+    cred = next(x for x in store.list() if x["msp_id"] == "OemMSP" and x["role"] == "compliance")
+    store.revoke(str(cred["id"]))
+    assert c.get("/oem").headers["location"] == "/sign-in?next=%2Foem"
+    c.close()
+
+
+@pytest.mark.parametrize(
+    ("key", "path", "message"),
+    [
+        ("OemMSP/station", "/oem", "role 'station' of OemMSP may not open this page; it needs compliance or admin"),
+        ("SeatingMSP/certifier", "/station", "role 'certifier' of SeatingMSP may not open this page; it needs station"),
+        ("OemMSP/compliance", "/auditor", "role 'compliance' of OemMSP may not open this page; it needs auditor"),
+    ],
+)
+def test_pages_refuse_other_roles_with_a_readable_page(web: WebServer, key: str, path: str, message: str) -> None:
+    c = _signed_in(web, key)
+    r = c.get(path)
+    assert r.status_code == 403
+    assert r.headers["content-type"].startswith("text/html")
+    assert f"<strong>403</strong> · {message}" in html.unescape(r.text)
+    assert "Traceback" not in r.text
+    c.close()
+
+
+def test_errors_are_pages_naming_the_value_never_traces(web: WebServer) -> None:
+    c = _signed_in(web, "OemMSP/compliance")
+    uid = "https://id.gs1.org/01/07501055001101/21/NO-SUCH-CAR"
+    r = c.get("/parts/" + quote(uid, safe=""))
+    assert r.status_code == 404
+    assert f"no part {uid} is visible to OemMSP" in r.text
+    bad_period = c.get("/oem", params={"from": "2026-12-01", "to": "2026-01-01"})
+    assert bad_period.status_code == 422
+    assert "period from 2026-12-01 is after period to 2026-01-01" in bad_period.text
+    not_a_date = c.get("/oem", params={"from": "someday"})
+    assert not_a_date.status_code == 422
+    assert "Input should be a valid date" in not_a_date.text and "'someday'" in html.unescape(not_a_date.text)
+    assert "Traceback" not in bad_period.text + not_a_date.text + r.text
+    c.close()
+
+
+def test_forms_posted_from_another_site_are_refused(web: WebServer) -> None:
+    c = _signed_in(web, "OemMSP/compliance")
+    r = c.post(
+        "/oem/requests",
+        data={"supplier_msp": "ForgingMSP", "part_type": "ForgingMSP:GS-8HP-PLAN", "due_date": "2026-12-31"},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert r.status_code == 403
+    assert "request from origin https://evil.example refused" in r.text
+    with web.client("OemMSP/compliance") as api:
+        assert api.get("/v1/certification-requests", params={"side": "requester"}).json()["requests"] == []
+    ok = c.post(
+        "/oem/requests",
+        data={"supplier_msp": "ForgingMSP", "part_type": "ForgingMSP:GS-8HP-PLAN", "due_date": "2026-12-31"},
+        headers={"Origin": web.base_url},
+    )
+    assert ok.status_code == 303
+    with web.client("ForgingMSP/compliance") as api:
+        inbox = api.get("/v1/certification-requests", params={"side": "supplier"}).json()["requests"]
+    assert [(r["requester_msp"], r["part_type"], r["due_date"]) for r in inbox] == [
+        ("OemMSP", "ForgingMSP:GS-8HP-PLAN", "2026-12-31")
+    ]
+    c.close()
+
+
+def test_assets_come_from_the_app_and_pages_stay_out_of_the_openapi(web: WebServer) -> None:
+    with web.client() as c:
+        css = c.get("/static/app.css")
+        assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+        assert c.get("/static/station.js").headers["content-type"].startswith("text/javascript")
+        missing = c.get("/static/nope.js")
+        assert missing.status_code == 404 and "no static asset 'nope.js'" in html.unescape(missing.text)
+        assert c.get("/static/..%2Fweb%2Fauth.py").status_code == 404
+        paths = c.get("/openapi.json").json()["paths"]
+        assert not [p for p in paths if p.startswith(("/station", "/oem", "/supplier", "/auditor", "/sign-", "/static"))]
+        assert "/v1/scans" in paths
+
+
+def test_station_endpoint_answers_problem_json(web: WebServer) -> None:
+    with web.client("OemMSP/station") as c:
+        bad = c.post("/station/scan", json={"code": "(01)07501055001102(21)X", "event_time": "2026-11-23T10:00:00Z"})
+        assert bad.status_code == 422
+        assert bad.headers["content-type"] == "application/problem+json"
+        assert bad.json()["detail"] == "GTIN 07501055001102 has check digit 2, expected 1"
+        junk = c.post("/station/scan", json={"code": "hello", "event_time": "2026-11-23T10:00:00Z"})
+        assert junk.json()["detail"].startswith("unrecognised identifier 'hello'")
+        missing = c.post("/station/scan", json={"code": "x"})
+        assert missing.status_code == 422 and missing.json()["detail"].startswith("event_time: Field required")
+    with web.client("SeatingMSP/certifier") as c:
+        refused = c.post("/station/scan", json={"code": "x", "event_time": "2026-11-23T10:00:00Z"})
+        assert refused.status_code == 403
+        assert refused.json()["detail"] == (
+            "role 'certifier' of SeatingMSP may not open this page; it needs station"
+        )
+
+
+@pytest.mark.parametrize(
+    ("key", "pages"),
+    [
+        ("OemMSP/station", ["/station"]),
+        ("SeatingMSP/certifier", ["/supplier"]),
+        ("OemMSP/compliance", ["/oem", "/oem/containment", "/supplier"]),
+        ("AuditMSP/auditor", ["/auditor", "/auditor/anomalies"]),
+        ("OemMSP/admin", ["/oem", "/oem/containment", "/supplier", "/auditor/anomalies"]),
+    ],
+)
+def test_every_navigation_link_opens(web: WebServer, key: str, pages: list[str]) -> None:
+    c = _signed_in(web, key)
+    home = c.get("/")
+    assert home.headers["location"] == pages[0]
+    for path in pages:
+        r = c.get(path)
+        assert r.status_code == 200, (path, r.text[:500])
+        for other in pages:
+            assert f'href="{other}"' in r.text
+    c.close()
