@@ -1,17 +1,10 @@
 """Running the chaincode as a service (CCaaS) for a Fabric peer, with the 2.5.4 shim's defects worked around.
 
-A Fabric peer connects to this gRPC server and drives transactions over one bidirectional stream. The shim in
-fabric-chaincode-python 2.5.4 gets three things wrong that matter here (../shared/docs/fabric-native.md §4):
-
-* it handles every peer message in its own task, and concurrent tasks writing to the same grpc.aio stream
-  fail with ``GRPC_CALL_ERROR_TOO_MANY_OPERATIONS``: the message is dropped and the peer waits 30 s. Our
-  handler serializes writes through one lock per stream;
-* it never puts the event set with ``stub.set_event`` into the ``COMPLETED`` message, so no chaincode event
-  ever reaches listeners. Our handler attaches the transaction's last event;
-* ``start()`` ignores the TLS key and certificate environment variables. :func:`build_server` takes the
-  files explicitly and refuses half a TLS configuration.
-
-It also logs ``-->> Look out!`` at WARNING for every message; our handler does not.
+A Fabric peer connects to this gRPC server and drives transactions over one bidirectional stream. The stream
+is handled by :class:`chaincode.compat.PeerHandler`, which fixes the defects of fabric-chaincode-python 2.5.4
+(lost messages under concurrency, missing events, ``get_transient``); this module adds what the library's
+``start()`` gets wrong: the TLS key, certificate and client CA are taken explicitly, and half a TLS
+configuration is refused.
 """
 
 from __future__ import annotations
@@ -24,12 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from fabric_protos.peer import chaincode_pb2
 from fabric_protos.peer import chaincode_shim_pb2 as shim_pb
 from fabric_protos.peer import chaincode_shim_pb2_grpc as shim_grpc
-from fabric_protos.peer import proposal_response_pb2 as response_pb
 
-from chaincode.fabric import ResponseCode, ShimHandler, ShimStates, ShimStub, new_error_msg
+from chaincode.compat import PeerHandler
 from chaincode.factory import build_chaincode
 from ledger.errors import NotFound, ValidationError
 
@@ -39,63 +30,6 @@ ENV_ID = "CHAINCODE_ID"
 ENV_TLS_KEY = "CHAINCODE_TLS_KEY"
 ENV_TLS_CERT = "CHAINCODE_TLS_CERT"
 ENV_CLIENT_CA = "CHAINCODE_CLIENT_CA_CERT"
-
-
-class _SerializedStream:
-    """A servicer context whose writes go through one lock: grpc.aio allows one write in flight per call."""
-
-    def __init__(self, context: Any) -> None:
-        self._context = context
-        self._lock = asyncio.Lock()
-
-    async def write(self, message: shim_pb.ChaincodeMessage) -> None:
-        async with self._lock:
-            await self._context.write(message)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._context, name)
-
-
-class PeerHandler(ShimHandler):
-    """The shim's stream handler with serialized writes, chaincode events, and no per-message warning."""
-
-    async def chat_with_peer(self, stream: AsyncIterable[shim_pb.ChaincodeMessage], context: Any) -> None:
-        """Run the stream with every write serialized."""
-        await super().chat_with_peer(stream, _SerializedStream(context))
-
-    async def handle_message(self, msg: shim_pb.ChaincodeMessage) -> None:
-        """Dispatch one peer message by handler state (the base class logs a WARNING for each)."""
-        if msg.type == shim_pb.ChaincodeMessage.KEEPALIVE:
-            return
-        if self.state == ShimStates.READY:
-            await self.handle_message_ready(msg)
-        elif self.state == ShimStates.ESTABLISHED:
-            await self.handle_message_established(msg)
-        elif self.state == ShimStates.CREATED:
-            await self.handle_message_created(msg)
-        else:
-            await self.context.write(new_error_msg(msg, self.state))
-
-    async def handle_stub_interaction(self, msg: shim_pb.ChaincodeMessage, action: str = "Invoke") -> None:
-        """Run Init or Invoke and answer COMPLETED with the response and the transaction's chaincode event."""
-        cc_input = chaincode_pb2.ChaincodeInput.FromString(msg.payload)
-        stub = ShimStub(self, msg.channel_id, msg.txid, cc_input, msg.proposal)
-        if action.lower() == "init":
-            resp = await self.chaincode.init(stub)
-        else:
-            resp = await self.chaincode.invoke(stub)
-        if not resp or not resp.status:
-            resp = response_pb.Response(status=ResponseCode.ERROR, message=f"{action} returned no response")
-        completed = shim_pb.ChaincodeMessage(
-            type=shim_pb.ChaincodeMessage.COMPLETED,
-            payload=resp.SerializeToString(),
-            txid=msg.txid,
-            channel_id=msg.channel_id,
-        )
-        events = stub.get_events()
-        if events and resp.status < ResponseCode.ERROR:
-            completed.chaincode_event.CopyFrom(events[-1])
-        await self.context.write(completed)
 
 
 class ChaincodeService(shim_grpc.ChaincodeServicer):

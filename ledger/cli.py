@@ -8,6 +8,7 @@ from api.certificates.cli import certificate_app
 from api.cli import credential_app, serve
 from api.demo.cli import demo_app
 from api.origin.cli import origin_app
+from chaincode.cli import chaincode_app
 from ledger.cli_ledger import ledger_app
 from ledger.cli_parts import cert_app, part_app
 from ledger.identity.cli import network_app
@@ -34,6 +35,7 @@ def build_app() -> typer.Typer:
     app.add_typer(origin_app, name="origin")
     app.add_typer(certificate_app, name="certificate")
     app.add_typer(credential_app, name="credential")
+    app.add_typer(chaincode_app, name="chaincode")
     app.add_typer(demo_app, name="demo")
     app.command("serve")(serve)
     return app

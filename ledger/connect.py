@@ -13,7 +13,7 @@ from pathlib import Path
 from ledger.errors import ValidationError
 from ledger.gateway import Block, Gateway
 
-BACKENDS = ("embedded",)
+BACKENDS = ("embedded", "fabric")
 
 
 def connect(home: str | os.PathLike[str], msp_id: str, member: str, *, backend: str = "embedded") -> Gateway:
@@ -22,6 +22,10 @@ def connect(home: str | os.PathLike[str], msp_id: str, member: str, *, backend: 
         from ledger.embedded.ledger import EmbeddedLedger
 
         return EmbeddedLedger.open(Path(home)).gateway(msp_id, member)
+    if backend == "fabric":
+        from ledger.fabric.connect import connect_fabric
+
+        return connect_fabric(home, msp_id, member)
     raise ValidationError(f"unknown ledger backend {backend!r}; choose one of {', '.join(BACKENDS)}", value=backend)
 
 

@@ -1,4 +1,4 @@
-"""``usmca certificate``: validate, build, hash, render, create (signed and anchored) and verify certificates of origin."""
+"""``usmca certificate``: validate, build, hash, render, create (signed, anchored) and verify certificates."""
 
 from __future__ import annotations
 

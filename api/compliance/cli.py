@@ -97,7 +97,9 @@ def create_cmd(
     member: MemberOpt,
     parties: Annotated[str, typer.Option("--parties", help="JSON: certifier, producer, exporter, importer, ...")],
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Directory for <id>.json and <id>.pdf.")],
-    answer: Annotated[str | None, typer.Option("--answer", help="A qualifying answer JSON (usmca origin qualify).")] = None,
+    answer: Annotated[
+        str | None, typer.Option("--answer", help="A qualifying answer JSON (usmca origin qualify).")
+    ] = None,
     uid: Annotated[str | None, typer.Option("--uid", help="Compute the origin of this part from the ledger.")] = None,
     as_of: AsOfOpt = None,
     end_use: EndUseOpt = "oe_pv_lt",

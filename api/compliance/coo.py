@@ -146,9 +146,13 @@ def _differences(cert: dict[str, Any], record: dict[str, Any]) -> list[str]:
     """
     out = []
     if cert.get("issuer_msp") != record.get("issuer_msp"):
-        out.append(f"issuer_msp {cert.get('issuer_msp')!r} differs from the ledger record's {record.get('issuer_msp')!r}")
+        out.append(
+            f"issuer_msp {cert.get('issuer_msp')!r} differs from the ledger record's {record.get('issuer_msp')!r}"
+        )
     if str(cert.get("signed_date")) != record.get("signed_date"):
-        out.append(f"signed_date {cert.get('signed_date')!r} differs from the ledger record's {record['signed_date']!r}")
+        out.append(
+            f"signed_date {cert.get('signed_date')!r} differs from the ledger record's {record['signed_date']!r}"
+        )
     goods = cert.get("goods") if isinstance(cert.get("goods"), list) else []
     doc_hs = [str(g.get("hs", "") if isinstance(g, dict) else "").replace(".", "").replace(" ", "") for g in goods]
     rec_hs = record.get("goods_hs") or []

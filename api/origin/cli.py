@@ -9,9 +9,9 @@ from typing import Annotated
 
 import typer
 
+from api.compliance.cli import part_cmd
 from api.origin.averaging import qualify_average
 from api.origin.engine import answer_json, qualify_json
-from api.compliance.cli import part_cmd
 from api.origin.rules import load_rules
 from ledger.cli_support import cli_errors, print_json, read_text_arg
 from ledger.errors import ParseError, ValidationError

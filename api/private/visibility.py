@@ -94,8 +94,13 @@ class CertGraph:
         rows = self.queries.table(TABLE, " AND ".join(where), params)
         return sorted(rows, key=lambda r: r["cert_id"])
 
-    def closure(self, roots: Iterable[str]) -> dict[str, dict[str, Any] | None]:
-        """Every certification reachable upstream from ``roots`` (roots included; None for a missing id)."""
+    def closure(
+        self, roots: Iterable[str], known: dict[str, dict[str, Any]] | None = None
+    ) -> dict[str, dict[str, Any] | None]:
+        """Every certification reachable upstream from ``roots`` (roots included; None for a missing id).
+
+        ``known`` documents (already read by the caller) are not read again.
+        """
         sql = f"""
             WITH RECURSIVE up(id) AS (
                 SELECT value FROM json_each(?)
@@ -104,7 +109,8 @@ class CertGraph:
                        json_each(COALESCE({self._upstream}, '[]')) j
             ) SELECT id FROM up"""
         ids = self._ids(sql, [json.dumps(sorted(set(roots)))]) if self._exists else list(roots)
-        found = self.fetch(ids)
+        have = known or {}
+        found = {**self.fetch(i for i in ids if i not in have), **{i: d for i, d in have.items() if i in ids}}
         return {i: found.get(i) for i in ids}
 
     def dependants(self, ids: Iterable[str]) -> dict[str, list[str]]:

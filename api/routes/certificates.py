@@ -132,6 +132,36 @@ def create_certificate(
                    pdf_url=f"/v1/certificates/{cid}.pdf")  # fmt: skip
 
 
+class CertificateSummary(BaseModel):
+    """One issued certificate: what it covers and its ledger status."""
+
+    certificate_id: str
+    signed_date: str
+    goods: list[dict[str, Any]]
+    blanket_period: dict[str, str] | None
+    status: dict[str, Any] | None = Field(description="Ledger status now (null while the record is not yet read).")
+
+
+@router.get("/v1/certificates", summary="Certificates of origin the caller's org issued, with ledger status")
+def list_certificates(services: ServicesDep, principal: Reader) -> list[CertificateSummary]:
+    """Newest id last; the status comes from the ledger record (revoked, expired, valid)."""
+    store = CertificateStore(services.home, principal.msp_id)
+    out = []
+    for cid in store.ids():
+        cert = store.get(cid)
+        record = public_record(services, cid)
+        out.append(
+            CertificateSummary(
+                certificate_id=cid,
+                signed_date=str(cert.get("signed_date")),
+                goods=[{k: g.get(k) for k in ("description", "hs", "origin_criterion")} for g in cert.get("goods", [])],
+                blanket_period=cert.get("blanket_period"),
+                status=record["status"] if record else None,
+            )
+        )
+    return out
+
+
 @router.get("/v1/certificates/{certificate_id}.pdf", summary="The certificate as PDF (issuing org)",
             response_class=Response, responses={200: {"content": {"application/pdf": {}}}})  # fmt: skip
 def certificate_pdf(

@@ -282,7 +282,7 @@ def list_certifications(
     ids = None if sees_all(services, principal) else graph.visible_ids(principal.msp_id)
     docs = graph.docs(ids, part_type=part_type, issuer=issuer, customer=customer)
     now = dt.datetime.now(dt.UTC)
-    closure = graph.closure([d["cert_id"] for d in docs])
+    closure = graph.closure([d["cert_id"] for d in docs], known={d["cert_id"]: d for d in docs})
     out = []
     for d in docs:
         st = status_of(d["cert_id"], closure, now)

@@ -150,6 +150,14 @@
   document.addEventListener("click", function (ev) {
     if (!ev.target.closest("a, button, input, select, textarea")) { input.focus(); }
   });
+  // Between scans, ask the service whether it can reach its ledger, so the operator knows before scanning.
+  function checkHealth() {
+    if (loadQueue().length) { return; }
+    fetch("/healthz", { credentials: "same-origin", cache: "no-store" }).then(function (resp) {
+      setLink(resp.ok, resp.ok ? "Ledger connected" : "Ledger unreachable");
+    }, function () { setLink(false, "Ledger unreachable"); });
+  }
+  setInterval(checkHealth, 10000);
   window.addEventListener("online", flush);
   setInterval(flush, RETRY_MS);
   showQueue();

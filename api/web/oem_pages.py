@@ -24,6 +24,8 @@ from ledger.errors import LedgerError, ValidationError
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 ANALYSTS = ("compliance", "admin")
+#: Vehicles per dashboard page: each row is one compliance report.
+PAGE_SIZE = 50
 Fmt = Literal["csv", "pdf"]
 
 
@@ -42,21 +44,29 @@ def dashboard(
     principal: WebPrincipal,
     period_from: Annotated[dt.date | None, Query(alias="from")] = None,
     period_to: Annotated[dt.date | None, Query(alias="to")] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
-    """Model lines and vehicles with RVC against the threshold and each test, supplier issues, requests."""
+    """Model lines and vehicles with RVC against the threshold and each test, supplier issues, requests.
+
+    Vehicles are listed a page at a time (each row is a report); model-line figures cover every vehicle.
+    """
     require(principal, *ANALYSTS)
     today = dt.datetime.now(dt.UTC).date()
     start, end = _period(period_from, period_to, today)
     view = OemView(services, principal)
     uids = view.vehicle_uids()
-    vehicles = [view.vehicle(u) for u in uids]
+    pages = max(1, -(-len(uids) // PAGE_SIZE))
+    shown = uids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    vehicles = [view.vehicle(u) for u in shown]
     reports: dict[str, Any] = {}
     lines: dict[str, dict[str, Any]] = {}
     issues: list[Any] = []
     computes = principal.role == "compliance"
+    for part_type, built in view.model_lines().items():
+        ptype = view.part_types.get(part_type) or {}
+        lines[part_type] = {"part_type": part_type, "name": ptype.get("description") or part_type, "built": built}
+        lines[part_type]["report"] = None
     for v in vehicles:
-        lines.setdefault(v.part_type, {"part_type": v.part_type, "name": v.model_line, "built": 0, "report": None})
-        lines[v.part_type]["built"] += 1
         if computes:
             report = vehicle_compliance(services, principal, v.uid, today)
             reports[v.uid] = {"report": report, "gauge": gauge(report.rvc, report.threshold, report.qualifies)}
@@ -85,7 +95,10 @@ def dashboard(
             "computes": computes,
             "rvc_passing": rvc_passing,
             "period": (start.isoformat(), end.isoformat()),
-            "gaps": view.supplier_gaps(uids),
+            "gaps": view.supplier_gaps(),
+            "total_vehicles": len(uids),
+            "page": page,
+            "pages": pages,
             "requests": requests,
             "requested": {(r.supplier_msp, r.part_type) for r in requests if r.status.status != "cancelled"},
             "received": [c for rows in view.certs_by_type.values() for c in rows if principal.msp_id in c.customers],

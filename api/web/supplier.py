@@ -7,17 +7,19 @@ the same commitment, signature and private store. Validation problems come back 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import pydantic
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.core.credentials import Principal
 from api.core.deps import ServicesDep
 from api.core.services import Services
+from api.routes.audit import export_opening
 from api.routes.certifications import CertificationIn, submit_certification
 from api.routes.parttypes import list_part_types
+from api.routes.private import list_breakdowns
 from api.routes.solicitations import AnswerIn, answer_request, list_requests
 from api.web.auth import WebPrincipal, require
 from api.web.certs import certifications
@@ -98,6 +100,7 @@ def _portal(services: Services, principal: Principal) -> dict[str, Any]:
     mine = certifications(services, principal, issuer=principal.msp_id)
     chain = [c for c in certifications(services, principal) if principal.msp_id in c.customers]
     orgs = sorted(r["msp_id"] for r in services.queries().table("org") if r["msp_id"] != principal.msp_id)
+    breakdowns = list_breakdowns(services, principal).breakdowns
     return {
         "principal": principal,
         "part_types": part_types,
@@ -105,6 +108,7 @@ def _portal(services: Services, principal: Principal) -> dict[str, Any]:
         "mine": mine,
         "addressed": chain,
         "orgs": orgs,
+        "breakdowns": breakdowns,
         "cost_fields": COST_FIELDS,
         "can_submit": principal.role == "certifier",
         "title": "Supplier portal",
@@ -155,6 +159,20 @@ def _form_name(field: str) -> str:
     if field in {name for name, _, _ in COST_FIELDS}:
         return f"cost_{field}"
     return {"scope.from": "scope_from", "scope.to": "scope_to"}.get(field, field)
+
+
+@router.get("/supplier/opening")
+def download_opening(
+    services: ServicesDep, principal: WebPrincipal, cert_id: Annotated[str, Query(min_length=1, max_length=128)]
+) -> Response:
+    """The opening of one certification's commitment, as a JSON file to hand to an auditor (and nobody else)."""
+    require(principal, *READERS)
+    opening = export_opening(services, principal, cert_id)
+    return Response(
+        opening.model_dump_json(indent=2),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="opening-{cert_id}.json"'},
+    )
 
 
 @router.post("/supplier/requests/{request_id}/answer", response_class=HTMLResponse)

@@ -191,3 +191,13 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _add_fabric_commands() -> None:
+    """``usmca network up|down|status`` run the network on native Fabric (defined in ledger/fabric/cli.py)."""
+    from ledger.fabric.cli import add_network_commands
+
+    add_network_commands(network_app)
+
+
+_add_fabric_commands()

@@ -32,7 +32,8 @@ class StationConfig(BaseModel):
         station_id: The station id registered on the ledger.
         read_point: EPCIS readPoint; defaults to the one ``usmca`` bootstrap registers for the station.
         biz_location: EPCIS bizLocation (where parts are after the read), if any.
-        biz_step: CBV business step of each read; None uses the station's registered default.
+        biz_step: CBV business step of each read (default ``inspecting``, ``assembling`` in assemble mode). It is
+            always sent, so the event the station hashes and the scan the ledger stores carry the same step.
         disposition: CBV disposition after the read, if any.
         mode: ``observe`` (one ObjectEvent per read) or ``assemble`` (parent then children -> TransformationEvent).
         dedupe_window: Seconds during which repeated reads of one code are the same event.
@@ -69,6 +70,14 @@ class StationConfig(BaseModel):
     answer_wait: float = Field(default=3.0, ge=0, le=600)
     drain_seconds: float = Field(default=3.0, ge=0, le=600)
     backoff_max: float = Field(default=5.0, gt=0, le=3600)
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _default_step(cls, data: Any) -> Any:
+        """Fill the business step from the mode when none was given."""
+        if isinstance(data, dict) and data.get("biz_step") is None:
+            data = {**data, "biz_step": "assembling" if data.get("mode") == "assemble" else "inspecting"}
+        return data
 
     @field_validator("biz_step", "disposition", "read_point", "biz_location")
     @classmethod

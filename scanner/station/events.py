@@ -139,8 +139,7 @@ def scan_event(cfg: StationConfig, uid: str, wall: float, raw: str | None = None
         "event_time": format_timestamp(when),
         "event_hash": event_id,
     }
-    if cfg.biz_step is not None:
-        payload["biz_step"] = cfg.biz_step
+    payload["biz_step"] = cfg.biz_step
     if cfg.disposition is not None:
         payload["disposition"] = cfg.disposition
     return NewEvent(event_id, "scan", uid, event.to_jsonld(), payload, raw)

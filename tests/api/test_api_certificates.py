@@ -93,12 +93,18 @@ def test_revoked_certificate_fails_verify(chain_server: ApiServer) -> None:
     created = create(chain_server)
     cid = created["certificate"]["certificate_id"]
     other = chain_server.client(TIER1, "certifier").post(f"/v1/certificates/{cid}/revoke", json={"reason": "x"})
-    assert problem(other, 403)["detail"] == f"{TIER1} may not revoke certificate of origin {cid}: it was issued by {OEM}"
+    assert (
+        problem(other, 403)["detail"] == f"{TIER1} may not revoke certificate of origin {cid}: it was issued by {OEM}"
+    )
     station = chain_server.client(OEM, "station1").post(f"/v1/certificates/{cid}/revoke", json={"reason": "x"})
     problem(station, 403)
+    listed = ok(chain_server.client(OEM, "compliance").get("/v1/certificates"))
+    assert [(c["certificate_id"], c["status"]["status"]) for c in listed] == [(cid, "valid")]
     revoked = ok(chain_server.client(OEM, "certifier").post(f"/v1/certificates/{cid}/revoke",
                                                             json={"reason": "HS code misclassified"}))  # fmt: skip
     assert revoked["status"]["status"] == "revoked"
+    listed = ok(chain_server.client(OEM, "admin").get("/v1/certificates"))
+    assert [(c["certificate_id"], c["status"]["status"]) for c in listed] == [(cid, "revoked")]
     verdict = verify(chain_server, created["certificate"])
     assert verdict["valid"] is False and verdict["checks"]["not_revoked"] is False
     assert verdict["reasons"][-1].endswith(": HS code misclassified")

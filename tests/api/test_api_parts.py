@@ -93,27 +93,27 @@ def test_part_detail_tree_and_where_used(built: ApiServer) -> None:
     assert up["top_level"]["owner_msp"] == "Tier1MSP"
 
 
-@pytest.mark.parametrize(
-    ("org", "member", "target", "status"),
-    [
-        ("SupplierMSP", "compliance", ("SupplierMSP", 2), 200),  # producer
-        ("Tier1MSP", "admin", ("SupplierMSP", 0), 200),  # owner of the assembly it is in
-        ("SupplierMSP", "admin", ("Tier1MSP", 0), 200),  # producer of a part it contains
-        ("AuditMSP", "auditor", ("SupplierMSP", 2), 200),  # auditor
-        ("AuditMSP", "admin", ("Tier1MSP", 0), 200),  # auditing org
-        ("OemMSP", "admin", ("SupplierMSP", 0), 404),  # unrelated org
-        ("Tier1MSP", "admin", ("SupplierMSP", 2), 404),  # never held this one
-        ("OemMSP", "compliance", ("OemMSP", 9), 404),  # does not exist: same answer
-    ],
-)
-def test_visibility(built: ApiServer, org: str, member: str, target: tuple[str, int], status: int) -> None:
-    client = built.client(org, member)
-    u = uid(*target)
-    for suffix in ("", "/tree", "/where-used"):
-        r = client.get(f"/v1/parts/{path_uid(u)}{suffix}")
-        assert r.status_code == status, (suffix, r.text)
-        if status == 404:
-            assert r.json()["detail"] == f"no part {u} is visible to {org}"
+VISIBILITY = [
+    ("SupplierMSP", "compliance", ("SupplierMSP", 2), 200),  # producer
+    ("Tier1MSP", "admin", ("SupplierMSP", 0), 200),  # owner of the assembly it is in
+    ("SupplierMSP", "admin", ("Tier1MSP", 0), 200),  # producer of a part it contains
+    ("AuditMSP", "auditor", ("SupplierMSP", 2), 200),  # auditor
+    ("AuditMSP", "admin", ("Tier1MSP", 0), 200),  # auditing org
+    ("OemMSP", "admin", ("SupplierMSP", 0), 404),  # unrelated org
+    ("Tier1MSP", "admin", ("SupplierMSP", 2), 404),  # never held this one
+    ("OemMSP", "compliance", ("OemMSP", 9), 404),  # does not exist: same answer
+]
+
+
+def test_visibility(built: ApiServer) -> None:
+    for org, member, target, status in VISIBILITY:
+        client = built.client(org, member)
+        u = uid(*target)
+        for suffix in ("", "/tree", "/where-used"):
+            r = client.get(f"/v1/parts/{path_uid(u)}{suffix}")
+            assert r.status_code == status, (org, member, target, suffix, r.text)
+            if status == 404:
+                assert r.json()["detail"] == f"no part {u} is visible to {org}"
 
 
 def test_search_filters_and_pages(built: ApiServer) -> None:

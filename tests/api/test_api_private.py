@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from api.private.store import PrivateStore
+from ledger.commitment import commit
 from tests.api.certs_fixtures import (
     CAST,
     OEM,
@@ -81,3 +83,10 @@ def test_breakdowns_are_the_callers_own(api_server: ApiServer) -> None:
     assert certs_api.client(TIER1, "certifier").get("/v1/private/breakdowns").json()["breakdowns"] == []
     body = problem(certs_api.client(TIER1, "certifier").get("/v1/private/breakdowns/C-CAST"), 404)
     assert body["detail"] == "Tier1MSP holds no cost breakdown for certification 'C-CAST'"
+
+
+def test_breakdown_whose_submission_never_committed_is_flagged(api_server: ApiServer) -> None:
+    certs_api = ready(api_server)
+    PrivateStore(certs_api.home, SUPPLIER).reserve_breakdown("C-LOST", commit({"total_cost": "1"}))
+    listed = certs_api.client(SUPPLIER, "certifier").get("/v1/private/breakdowns").json()["breakdowns"]
+    assert [(b["cert_id"], b["on_ledger"]) for b in listed] == [("C-LOST", False)]

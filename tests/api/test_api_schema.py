@@ -44,11 +44,11 @@ def test_routes_conform_to_their_schema(api_server: ApiServer) -> None:
 
         @given(case=operation.as_strategy())
         @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-        def check(case: schemathesis.Case) -> None:
+        def check(case: schemathesis.Case, headers: dict[str, str] = headers) -> None:
             case.call_and_validate(headers=headers, checks=CHECKS, timeout=60)
 
         try:
             check()
-        except Exception as exc:  # noqa: BLE001 - collect every operation's failure, then report them all
+        except Exception as exc:  # collect every operation's failure, then report them all
             failures[f"{operation.method.upper()} {operation.path}"] = str(exc)[:2000]
     assert failures == {}

@@ -22,6 +22,7 @@ import pytest
 import uvicorn
 
 from api.app import create_app
+from api.core.services import Services
 from api.core.settings import Settings
 from api.demo.seed import CREDENTIALS_FILE, seed
 from ledger.embedded.ledger import EmbeddedLedger
@@ -70,7 +71,13 @@ def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo supply chain (two vehicles), seeded once; tests never touch it, they get copies."""
     home = tmp_path_factory.mktemp("web-demo") / "home"
     seed(home, vehicles=DEMO_VEHICLES)
-    EmbeddedLedger.close_all()
+    services = Services.start(Settings(home=home))
+    try:
+        height = EmbeddedLedger.open(home).store.height()
+        assert services.wait_for_readmodel(height, timeout=60), "the read model did not catch up with the demo"
+    finally:
+        services.stop()
+        EmbeddedLedger.close_all()
     return home
 
 

@@ -88,6 +88,12 @@ def test_certificate_verified_on_auditor_page(page: Any, web: WebServer, tmp_pat
     page.get_by_role("button", name="Verify certificate").click()
     expect(page.locator("#verify-error")).to_contain_text("'https://example.org/nothing' is not a verification URL")
 
+    page.context.clear_cookies()
+    sign_in(page, web, "DrivelineMSP/compliance")
+    with page.expect_download() as download:
+        page.locator("#certificates").get_by_role("link", name="PDF").click()
+    assert Path(download.value.path()).read_bytes() == issued["pdf"]
+
 
 def test_cost_opening_and_anomalies_on_auditor_pages(page: Any, web: WebServer) -> None:
     with web.client("SeatingMSP/certifier") as c:

@@ -36,6 +36,9 @@ def _scan_count(web: WebServer, uid: str) -> int:
 def test_station_scan_flow_valid_bad_check_digit_unknown(page: Any, web: WebServer) -> None:
     uid, gtin, serial = _oem_vehicle(web)
     before = _scan_count(web, uid)
+    page.goto(web.base_url + "/station")
+    assert page.url.endswith("/sign-in?next=%2Fstation")
+    screenshot(page, "sign-in")
     sign_in(page, web, "OemMSP/station")
     assert page.url.endswith("/station")
     verdict = page.locator("#verdict")
@@ -64,6 +67,12 @@ def test_station_scan_flow_valid_bad_check_digit_unknown(page: Any, web: WebServ
     rows = page.locator("#recent tbody tr")
     assert [rows.nth(i).locator(".pill").inner_text() for i in range(3)] == ["REFUSED", "REFUSED", "OK"]
     screenshot(page, "station")
+
+    page.goto(web.base_url + "/oem")
+    expect(page.locator("[role=alert]")).to_contain_text(
+        "role 'station' of OemMSP may not open this page; it needs compliance or admin"
+    )
+    screenshot(page, "error-page")
 
 
 def test_station_keeps_scans_while_ledger_unreachable_and_sends_them_later(page: Any, web: WebServer) -> None:

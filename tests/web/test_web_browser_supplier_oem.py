@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -57,7 +58,18 @@ def test_certification_from_portal_appears_on_oem_dashboard(page: Any, web: WebS
     assert stored["cost_commitment"] == commitment
     assert stored["rvc"] == "72.5"
     assert "410.00" not in str(stored)
+    private = page.locator("#private tr", has_text="CO-SEATING-SEAT-2027")
+    with web.client("SeatingMSP/certifier") as c:
+        figures = c.get("/v1/private/breakdowns/CO-SEATING-SEAT-2027").json()["data"]
+    assert figures["total_cost"] == "410"
+    expect(private.locator("td.num").first).to_have_text(figures["total_cost"])
+    expect(private).to_contain_text("matches ledger")
     screenshot(page, "supplier")
+    with page.expect_download() as download:
+        private.get_by_role("link", name="Export opening (JSON)").click()
+    exported = json.loads(Path(download.value.path()).read_text())
+    with web.client("SeatingMSP/certifier") as c:
+        assert exported == c.get("/v1/certifications/CO-SEATING-SEAT-2027/opening").json()
     page.context.clear_cookies()
 
     sign_in(page, web, "OemMSP/compliance")
@@ -73,7 +85,10 @@ def test_certification_from_portal_appears_on_oem_dashboard(page: Any, web: WebS
 
 def test_dashboard_figures_equal_the_api(page: Any, web: WebServer) -> None:
     sign_in(page, web, "OemMSP/compliance")
-    period = {"from": page.get_by_label("Period from").input_value(), "to": page.get_by_label("Period to").input_value()}
+    period = {
+        "from": page.get_by_label("Period from").input_value(),
+        "to": page.get_by_label("Period to").input_value(),
+    }
     with web.client("OemMSP/compliance") as c:
         vehicles = c.get("/v1/parts", params={"producer": "OemMSP", "part_type": "OemMSP:BJC-SEDAN"}).json()["parts"]
         recall = c.get("/v1/containment", params={"supplier": "CastingsMSP"}).json()
@@ -85,7 +100,9 @@ def test_dashboard_figures_equal_the_api(page: Any, web: WebServer) -> None:
     assert row.locator(".rvc-value").inner_text() == f"{float(report['rvc']):.2f} %"
     assert row.locator(".tests").inner_text().count("fail") == sum(not t["passed"] for t in report["answer"]["tests"])
     assert page.locator("#lines .rvc-value").first.inner_text() == f"{float(line['rvc']):.2f} %"
-    assert page.locator("#kpi-qualifying").inner_text() == str(int(report["qualifies"]) * len(vehicles))
+    assert page.locator("#kpi-lines").inner_text() == f"{int(line['qualifies'])} / 1"
+    rvc_ok = next(t["passed"] for t in report["answer"]["tests"] if t["name"] == "rvc")
+    assert page.locator("#kpi-rvc-pass").inner_text() == f"{int(rvc_ok) * len(vehicles)} / {len(vehicles)}"
     screenshot(page, "oem-dashboard")
 
     with page.expect_download() as download:

@@ -13,7 +13,7 @@ from api.web.auth import COOKIE_NAME
 from tests.web.conftest import WebServer
 
 
-def _signed_in(web: WebServer, key: str):  # noqa: ANN202 - an httpx client
+def _signed_in(web: WebServer, key: str):
     client = web.client()
     r = client.post("/sign-in", data={"credential": web.token(key), "next": ""})
     assert r.status_code == 303
@@ -143,7 +143,9 @@ def test_assets_come_from_the_app_and_pages_stay_out_of_the_openapi(web: WebServ
         assert missing.status_code == 404 and "no static asset 'nope.js'" in html.unescape(missing.text)
         assert c.get("/static/..%2Fweb%2Fauth.py").status_code == 404
         paths = c.get("/openapi.json").json()["paths"]
-        assert not [p for p in paths if p.startswith(("/station", "/oem", "/supplier", "/auditor", "/sign-", "/static"))]
+        assert not [
+            p for p in paths if p.startswith(("/station", "/oem", "/supplier", "/auditor", "/sign-", "/static"))
+        ]
         assert "/v1/scans" in paths
 
 
@@ -160,9 +162,7 @@ def test_station_endpoint_answers_problem_json(web: WebServer) -> None:
     with web.client("SeatingMSP/certifier") as c:
         refused = c.post("/station/scan", json={"code": "x", "event_time": "2026-11-23T10:00:00Z"})
         assert refused.status_code == 403
-        assert refused.json()["detail"] == (
-            "role 'certifier' of SeatingMSP may not open this page; it needs station"
-        )
+        assert refused.json()["detail"] == ("role 'certifier' of SeatingMSP may not open this page; it needs station")
 
 
 @pytest.mark.parametrize(
@@ -184,4 +184,52 @@ def test_every_navigation_link_opens(web: WebServer, key: str, pages: list[str])
         assert r.status_code == 200, (path, r.text[:500])
         for other in pages:
             assert f'href="{other}"' in r.text
+    c.close()
+
+
+def test_dashboard_lists_vehicles_a_page_at_a_time(web: WebServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("api.web.oem_pages.PAGE_SIZE", 1)
+    c = _signed_in(web, "OemMSP/compliance")
+    first, second = c.get("/oem"), c.get("/oem", params={"page": 2})
+    for r in (first, second):
+        assert '<span class="n" id="kpi-vehicles">2</span>' in r.text
+        assert r.text.count("<tr data-uid=") == 1
+    assert "Page 1 of 2 (2 vehicles)" in first.text and "Next →" in first.text
+    assert "Page 2 of 2 (2 vehicles)" in second.text and "← Previous" in second.text
+    assert first.text.split("<tr data-uid=")[1][:80] != second.text.split("<tr data-uid=")[1][:80]
+    c.close()
+
+
+def test_certification_form_shows_ledger_refusals_next_to_the_form(web: WebServer) -> None:
+    c = _signed_in(web, "SeatingMSP/certifier")
+    form = {
+        "part_type": "SeatingMSP:SEAT-FRONT-L",
+        "cert_id": "CO-SEATING-SEAT-FRONT-L-2026",
+        "scope_kind": "blanket",
+        "scope_from": "2026-07-01",
+        "scope_to": "2027-06-30",
+        "origin_criterion": "B",
+        "originating": "yes",
+        "method": "NC",
+        "rvc": "72.5",
+        "non_originating_share": "27.5",
+        "customers": "OemMSP",
+        "cost_total_cost": "410.00",
+        "cost_vnm": "112.75",
+    }
+    taken = c.post("/supplier/certifications", data=form, headers={"Origin": web.base_url})
+    assert taken.status_code == 422
+    assert "The certification was not submitted: SeatingMSP already holds a cost breakdown for certification " in (
+        html.unescape(taken.text)
+    )
+    assert 'value="CO-SEATING-SEAT-FRONT-L-2026"' in taken.text  # the form keeps what was typed
+    too_long = c.post(
+        "/supplier/certifications",
+        data={**form, "cert_id": "CO-X", "scope_to": "2027-08-30"},
+        headers={"Origin": web.base_url},
+    )
+    assert too_long.status_code == 422
+    assert 'id="scope_to" name="scope_to" type="date" value="2027-08-30" aria-invalid="true"' in too_long.text
+    with web.client("SeatingMSP/certifier") as api:
+        assert api.get("/v1/certifications/CO-X").status_code == 404
     c.close()

@@ -16,7 +16,9 @@ def leaf(uid: str, status: str = "originating", label: str = "Part") -> SvgNode:
 
 
 def vehicle() -> SvgNode:
-    tx = SvgNode("tx", "Transmission", "Driveline", "originating", "/parts/tx", (leaf("case"), leaf("tcu", "uncertified")))
+    tx = SvgNode(
+        "tx", "Transmission", "Driveline", "originating", "/parts/tx", (leaf("case"), leaf("tcu", "uncertified"))
+    )
     seat = SvgNode("seat", "Seat", "Seating", "invalid", "/parts/seat", (leaf("foam", "invalid"),))
     return SvgNode("car", "Sedan", "OEM", "in_house", "/parts/car", (tx, leaf("engine", "in_house"), seat))
 

@@ -25,7 +25,11 @@ TODAY = dt.date(2026, 11, 23)
     [
         ([], {}, ("ok", "recorded on the ledger", [])),
         (["clock_skew"], {}, ("ok", "recorded on the ledger", ["station clock is ahead of the ledger"])),
-        (["unknown_part"], {"unknown_part": "U was never commissioned"}, ("refused", "unknown part: U was never commissioned", [])),
+        (
+            ["unknown_part"],
+            {"unknown_part": "U was never commissioned"},
+            ("refused", "unknown part: U was never commissioned", []),
+        ),
         (["not_in_custody"], {}, ("refused", "not in our custody: U", [])),
         (
             ["consumed", "impossible_travel"],
@@ -139,7 +143,9 @@ def test_gauge_clamps_to_the_bar_and_keeps_the_exact_text() -> None:
 
 def test_report_issues_are_grouped_per_supplier_certification_and_kind() -> None:
     def issue(supplier: str, cert: str | None, kind: str, material: str) -> SupplierIssue:
-        return SupplierIssue(supplier=supplier, material=material, certification=cert, issue=kind, detail=f"{kind} {cert}")
+        return SupplierIssue(
+            supplier=supplier, material=material, certification=cert, issue=kind, detail=f"{kind} {cert}"
+        )
 
     report = ComplianceReport(
         kind="model_line", subject="L", generated_on="2026-11-23", period_from=None, period_to=None, vehicles=2,

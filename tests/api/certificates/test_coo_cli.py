@@ -34,7 +34,9 @@ def create(home: Path, tmp_path: Path) -> dict:
     answer = tmp_path / "answer.json"
     answer.write_text(json.dumps(qualify(SEAT_REQUEST).model_dump(mode="json")))
     parties = tmp_path / "parties.json"
-    parties.write_text(json.dumps({"certifier": CERTIFIER, "blanket_period": {"from": "2026-01-01", "to": "2026-12-31"}}))
+    parties.write_text(
+        json.dumps({"certifier": CERTIFIER, "blanket_period": {"from": "2026-01-01", "to": "2026-12-31"}})
+    )
     code, out, err = run("certificate", "create", "--home", str(home), "--org", "OemMSP", "--member", "certifier",
                          "--answer", str(answer), "--parties", str(parties), "--out-dir", str(tmp_path / "out"))  # fmt: skip
     assert code == 0, err
@@ -70,7 +72,9 @@ def test_create_needs_a_certifier(home: Path, tmp_path: Path) -> None:
     answer = tmp_path / "answer.json"
     answer.write_text(json.dumps(qualify(SEAT_REQUEST).model_dump(mode="json")))
     parties = tmp_path / "parties.json"
-    parties.write_text(json.dumps({"certifier": CERTIFIER, "blanket_period": {"from": "2026-01-01", "to": "2026-12-31"}}))
+    parties.write_text(
+        json.dumps({"certifier": CERTIFIER, "blanket_period": {"from": "2026-01-01", "to": "2026-12-31"}})
+    )
     code, _, err = run("certificate", "create", "--home", str(home), "--org", "OemMSP", "--member", "compliance",
                        "--answer", str(answer), "--parties", str(parties), "--out-dir", str(tmp_path))  # fmt: skip
     assert code == 2
@@ -82,8 +86,15 @@ def test_origin_part_from_the_ledger(home: Path) -> None:
         {"part_number": "VEH-1", "description": "Sedan", "hs_code": "8703.23", "usmca_category": "other", "unit": "EA"}
     )
     LedgerClient(connect(home, "OemMSP", "station1")).commission_parts(
-        [{"uid": "urn:usmca:veh:1", "part_type": "OemMSP:VEH-1", "lot": "L1", "production_date": "2026-03-01",
-          "site_id": "oem-plant"}]  # fmt: skip
+        [
+            {
+                "uid": "urn:usmca:veh:1",
+                "part_type": "OemMSP:VEH-1",
+                "lot": "L1",
+                "production_date": "2026-03-01",
+                "site_id": "oem-plant",
+            }
+        ]
     )
     code, _, err = run("origin", "part", "--home", str(home), "--org", "OemMSP", "--member", "compliance",
                        "urn:usmca:veh:1")  # fmt: skip

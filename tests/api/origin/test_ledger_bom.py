@@ -24,7 +24,7 @@ TYPES = {
 
 
 def part(uid: str, ptype: str, **more: Any) -> dict[str, Any]:
-    producer = ptype.split(":")[0]
+    producer = ptype.partition(":")[0]
     return {"uid": uid, "part_type": ptype, "producer_msp": producer, "production_date": "2026-10-09", "lot": "L1",
             **more}  # fmt: skip
 
@@ -34,7 +34,7 @@ def node(uid: str, ptype: str, *children: dict[str, Any], **more: Any) -> dict[s
 
 
 def cert(cid: str, ptype: str, share: str = "20", originating: bool = True, **more: Any) -> dict[str, Any]:
-    return {"cert_id": cid, "part_type": ptype, "issuer_msp": ptype.split(":")[0], "originating": originating,
+    return {"cert_id": cid, "part_type": ptype, "issuer_msp": ptype.partition(":")[0], "originating": originating,
             "non_originating_share": share, "issued_at": "2026-02-01T00:00:00.000Z", "upstream": [],
             "scope": {"kind": "blanket", "from": "2026-01-01", "to": "2026-12-31"}, "revocation": None,
             **more}  # fmt: skip
