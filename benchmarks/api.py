@@ -202,6 +202,15 @@ def batches(base: str, headers: dict[str, str], uids: list[str], size: int, coun
         return size * count / (time.monotonic() - t0)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), to report server cost independent of machine load."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
@@ -222,14 +231,22 @@ def main() -> None:
             with httpx.Client(base_url=base, headers=headers) as c:
                 for u in uids[:20]:
                     c.post("/v1/scans", json=scan(u))
+            c0, t0 = cpu_seconds(proc.pid), time.monotonic()
             rps = closed_loop(base, headers, uids, threads=16, seconds=seconds)
+            cpu_req = (cpu_seconds(proc.pid) - c0) / (rps * (time.monotonic() - t0)) * 1000
             print(f"single-scan POST /v1/scans: {rps:,.0f} requests/s (16 client threads, {seconds:.0f} s)")
+            print(f"  server CPU per single-scan request: {cpu_req:.2f} ms")
             lat = fixed_rate(base, headers, uids, rate=200, seconds=seconds)
             p50, p99 = pct(lat, 0.50) * 1000, pct(lat, 0.99) * 1000
             worst = lat[-1] * 1000
             print(f"at 200 requests/s for {seconds:.0f} s: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {worst:.1f} ms")
+            c0 = cpu_seconds(proc.pid)
             sps = batches(base, headers, uids, size=5000, count=n_batches)
+            cpu_scan = (cpu_seconds(proc.pid) - c0) / (5000 * n_batches + 10) * 1e6
             print(f"POST /v1/scans/batch of 5,000: {sps:,.0f} scans/s ({n_batches} batches)")
+            print(f"  server CPU per batched scan: {cpu_scan:.0f} us")
+            load = os.getloadavg()[0]
+            print(f"machine load average (1 min) at the end: {load:.1f} on {os.cpu_count()} CPUs")
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -241,6 +258,9 @@ def main() -> None:
         "p50_ms": round(p50, 1),
         "p99_ms": round(p99, 1),
         "batch_scans_per_s": round(sps, 1),
+        "server_cpu_ms_per_request": round(cpu_req, 2),
+        "server_cpu_us_per_batched_scan": round(cpu_scan),
+        "load_average": round(load, 1),
         "targets_met": rps >= 500 and p99 <= 100 and sps >= 10_000,
     }
     print(json.dumps(result))

@@ -54,8 +54,17 @@ def build_certificate(
     """
     data = answer.model_dump(mode="json") if isinstance(answer, QualifyAnswer) else answer
     if not data.get("qualifies"):
+        failed = [
+            f"{t.get('name')} {t.get('value')} < {t.get('required')}"
+            if t.get("value") is not None and t.get("required") is not None
+            else f"{t.get('name')}: {t.get('detail')}"
+            for t in data.get("tests") or []
+            if isinstance(t, dict) and not t.get("passed")
+        ]
+        why = f" (failed: {'; '.join(failed)})" if failed else ""
         raise ValidationError(
-            f"the qualification {data.get('input_sha256', '?')[:12]} does not qualify; no certificate can be built",
+            f"the qualification {str(data.get('input_sha256', '?'))[:12]} does not qualify; no certificate can be "
+            f"built{why}",
             field="answer.qualifies",
             value=str(data.get("qualifies")),
         )

@@ -1,4 +1,4 @@
-"""``usmca certificate``: validate, build, hash, render, create (signed, anchored) and verify certificates."""
+"""``usmca certificate``: validate, build, hash, render, create (signed, anchored), verify and revoke."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from api.certificates.build import build_certificate
 from api.certificates.canonical import content_hash
 from api.certificates.fields import validate_certificate
 from api.certificates.pdf import render_certificate_pdf
-from api.compliance.cli import create_cmd, verify_cmd
+from api.compliance.cli import create_cmd, revoke_cmd, verify_cmd
 from ledger.cli_support import cli_errors, read_text_arg
 from ledger.errors import ParseError, ValidationError
 
@@ -28,6 +28,7 @@ def _group() -> None:
 
 certificate_app.command("create")(create_cmd)
 certificate_app.command("verify")(verify_cmd)
+certificate_app.command("revoke")(revoke_cmd)
 
 
 def _load(file: str) -> dict:

@@ -157,3 +157,15 @@ def verify_cmd(
     print_json(verdict.as_dict())
     if not verdict.valid:
         raise typer.Exit(EXIT_NOT_VALID)
+
+
+@cli_errors
+def revoke_cmd(
+    home: HomeOpt,
+    org: OrgOpt,
+    member: MemberOpt,
+    certificate_id: Annotated[str, typer.Argument(help="Certificate of origin id (COO-...).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn (1-512 characters).")],
+) -> None:
+    """Revoke a certificate of origin of the org (certifier or admin); verification fails from then on."""
+    print_json(LedgerClient(connect(home, org, member)).revoke_certificate_of_origin(certificate_id, reason))

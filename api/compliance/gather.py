@@ -17,6 +17,7 @@ from api.compliance.ledger_bom import LedgerBom, build_request
 from api.private.store import PrivateStore
 from api.private.visibility import CertGraph
 from api.reports.models import CertificationStatus, VehicleInput
+from chaincode import lineage
 from ledger.errors import NotFound, ValidationError
 from ledger.readmodel.builder import ReadModel
 from ledger.readmodel.queries import Queries, TreeNode
@@ -51,6 +52,7 @@ class LedgerOrigin:
         self._types: dict[str, dict[str, Any]] = {}
         self._certs: dict[str, dict[str, Any] | None] = {}
         self._certs_of_type: set[str] = set()
+        self._status_memo: dict[tuple[str, dt.date], lineage.Status] = {}
 
     def _load_types(self, tree: TreeNode) -> None:
         wanted = {n.part["part_type"] for n in tree.walk() if n.part} - self._types.keys()
@@ -90,6 +92,7 @@ class LedgerOrigin:
             end_use=end_use,
             strict=strict,
             extra=extra,
+            memo=self._status_memo,
         )
 
     def vehicle_input(self, uid: str, *, as_of: dt.date, on: dt.date | None = None, end_use: str = "oe_pv_lt",

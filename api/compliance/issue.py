@@ -57,6 +57,10 @@ class CertificateStore:
         tmp.write_text(json.dumps(cert, sort_keys=True, indent=2, ensure_ascii=False), encoding="utf-8")
         tmp.replace(path)
 
+    def discard(self, certificate_id: str) -> None:
+        """Forget a certificate whose ledger record was refused."""
+        self._path(certificate_id).unlink(missing_ok=True)
+
     def get(self, certificate_id: str) -> dict[str, Any]:
         """One certificate this org issued; NotFound naming the id otherwise."""
         path = self._path(certificate_id)
@@ -121,10 +125,18 @@ def issue_certificate(
         cert_pem=member.cert_pem.decode("ascii"),
         certificate_id=cid,
     )
-    recorded = client.record_certificate_of_origin(ledger_record(signed))
-    signed["signature"] = {**signed["signature"], "ledger_tx_id": recorded.get("tx_id")}
-    url = verify_url(base_url, cid, recorded["content_hash"])
-    pdf = pdf_with_json(signed, url)
+    # Keep the document before anchoring it, so a crash after the commit never leaves a ledger record whose
+    # document nobody holds; a refused record takes the file back out.
     if store is not None:
         store.put(signed)
-    return Issued(signed, recorded, pdf, url)
+    try:
+        recorded = client.record_certificate_of_origin(ledger_record(signed))
+    except BaseException:
+        if store is not None:
+            store.discard(cid)
+        raise
+    signed["signature"] = {**signed["signature"], "ledger_tx_id": recorded.get("tx_id")}
+    if store is not None:
+        store.put(signed)
+    url = verify_url(base_url, cid, recorded["content_hash"])
+    return Issued(signed, recorded, pdf_with_json(signed, url), url)

@@ -112,10 +112,12 @@ def pick_certification(
     certs: Mapping[str, Mapping[str, Any] | None],
     visible: set[str] | None,
     on: dt.date,
+    memo: dict[tuple[str, dt.date], lineage.Status] | None = None,
 ) -> tuple[Mapping[str, Any] | None, lineage.Status | None]:
     """The certification the requester can rely on for a part: visible, of its type and producer, in scope.
 
     A valid one wins over an invalid one; among equals the latest issued wins. None when nothing covers it.
+    ``memo`` keeps statuses between calls (a model line evaluates the same certifications for every vehicle).
     """
     best: tuple[bool, str, Mapping[str, Any], lineage.Status] | None = None
     for cid, cert in certs.items():
@@ -127,7 +129,11 @@ def pick_certification(
             continue
         if not _covers(cert, part, on):
             continue
-        status = lineage.evaluate(cid, certs, on)
+        status = memo.get((cid, on)) if memo is not None else None
+        if status is None:
+            status = lineage.evaluate(cid, certs, on)
+            if memo is not None:
+                memo[(cid, on)] = status
         key = (status.valid, str(cert.get("issued_at", "")))
         if best is None or key > best[:2]:
             best = (*key, cert, status)
@@ -173,6 +179,7 @@ def build_request(
     end_use: str = "oe_pv_lt",
     strict: bool = True,
     extra: Mapping[str, Any] | None = None,
+    memo: dict[tuple[str, dt.date], lineage.Status] | None = None,
 ) -> LedgerBom:
     """The qualify request of the tree's root, as ``requester`` sees the ledger.
 
@@ -190,6 +197,7 @@ def build_request(
             and evidence id so a compliance report can judge it and list it as a supplier issue.
         extra: request fields the ledger does not hold (``steel``, ``aluminum``, ``lvc``, ``core_parts``,
             ``net_cost``, ``cost``, ``transaction_value``, ``method``, ``rule``, ``policy``); they win.
+        memo: certification statuses already evaluated (see :func:`pick_certification`).
 
     Raises:
         ValidationError: the root is not a known part, or a price the calculation needs is missing.
@@ -216,7 +224,7 @@ def build_request(
                 add(child)
             return
         value = _price(prices, ptype_id, supplier, requester, uid)
-        cert, status = pick_certification(part, certs, visible, day)
+        cert, status = pick_certification(part, certs, visible, day, memo)
         line: dict[str, Any] = {"id": uid, "value": _fmt(value), "supplier": supplier,
                                 "description": str(ptype.get("description") or ptype_id)}  # fmt: skip
         if ptype.get("hs_code"):

@@ -54,7 +54,8 @@ def install_problem_handlers(app: FastAPI) -> None:
             {
                 "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
                 "message": e.get("msg", ""),
-                "value": _short(e.get("input")),
+                # A missing field's "input" is the whole enclosing object: never echo it back.
+                "value": None if e.get("type") == "missing" else _short(e.get("input")),
             }
             for e in exc.errors()
         ]

@@ -37,6 +37,7 @@ class Services:
     _stop: threading.Event = field(default_factory=threading.Event)
     _follower: threading.Thread | None = None
     _advanced: threading.Condition = field(default_factory=threading.Condition)
+    _apply_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def start(cls, settings: Settings) -> Services:
@@ -87,11 +88,15 @@ class Services:
         return True
 
     def catch_up(self) -> int:
-        """Apply every committed block the read model has not seen yet; returns how many."""
+        """Apply every committed block the read model has not seen yet; returns how many.
+
+        Safe to call from request threads while the follower runs: blocks are applied under one lock.
+        """
         n = 0
-        for block in committed_blocks(self.home, self.readmodel.next_block, follow=False):
-            self.readmodel.apply(block)
-            n += 1
+        with self._apply_lock:
+            for block in committed_blocks(self.home, self.readmodel.next_block, follow=False):
+                self.readmodel.apply(block)
+                n += 1
         if n:
             with self._advanced:
                 self._advanced.notify_all()
@@ -101,9 +106,22 @@ class Services:
         while not self._stop.is_set():
             try:
                 if not self.catch_up():
-                    self._stop.wait(self.settings.readmodel_poll_seconds)
+                    self._wait_for_commit()
             except Exception:
                 self._stop.wait(1.0)
+
+    def _wait_for_commit(self) -> None:
+        """Sleep until this process commits a block (woken at once) or the poll interval passes.
+
+        Commits made by other processes are seen on the next poll.
+        """
+        poll = self.settings.readmodel_poll_seconds
+        if self.settings.backend == "embedded":
+            from ledger.embedded.ledger import EmbeddedLedger
+
+            if EmbeddedLedger.open(self.home).wait_for_block(self.readmodel.next_block + 1, poll):
+                return
+        self._stop.wait(poll)
 
     def stop(self) -> None:
         """Stop the follower and close the read model."""

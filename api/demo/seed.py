@@ -16,7 +16,7 @@ import json
 import shutil
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +37,18 @@ from scanner.identifiers.checks import gs1_check_digit
 
 DEMO_CONFIG = Path(__file__).resolve().parents[2] / "network" / "examples" / "demo-network.yaml"
 CREDENTIALS_FILE = "demo-credentials.json"
-START = datetime(2026, 10, 5, 6, 0, tzinfo=UTC)
-BLANKET = {"kind": "blanket", "from": "2026-01-01", "to": "2026-12-31"}
+#: The story starts this many days before the day the demo is seeded, so it always reads as recent.
+STORY_DAYS = 49
+
+
+def blanket_period(today: date) -> dict[str, str]:
+    """A 12-month blanket period around today: from the first of the month six months ago (USMCA allows 12)."""
+    month = today.month - 6
+    year = today.year + (month - 1) // 12
+    start = date(year, (month - 1) % 12 + 1, 1)
+    end = start.replace(year=start.year + 1) - timedelta(days=1)
+    return {"kind": "blanket", "from": start.isoformat(), "to": end.isoformat()}
+
 
 #: (producer, part number, description, HS, USMCA category, core family, unit price USD)
 PART_TYPES = [
@@ -176,7 +186,8 @@ class Seeder:
     home: Path
     network: Network
     vehicles: int = 24
-    clock: datetime = START
+    clock: datetime = field(default_factory=lambda: datetime.now(UTC))
+    today: date = field(default_factory=lambda: datetime.now(UTC).date())
     serial: dict[str, int] = field(default_factory=dict)
     type_ids: dict[str, str] = field(default_factory=dict)
     gtins: dict[str, str] = field(default_factory=dict)
@@ -306,12 +317,12 @@ class Seeder:
             certifier = next(m for m in self.network.members(msp) if m.role is Role.CERTIFIER)
             store = PrivateStore(self.home, msp)
             opening = store.commit_breakdown(costs)
-            cert_id = f"CO-{msp.removesuffix('MSP').upper()}-{pn}-2026"
+            cert_id = f"CO-{msp.removesuffix('MSP').upper()}-{pn}-{self.today.year}"
             body: dict[str, Any] = {
                 "cert_id": cert_id,
                 "part_type": self.type_ids[pn],
                 "issuer_msp": msp,
-                "scope": BLANKET,
+                "scope": blanket_period(self.today),
                 "origin_criterion": crit,
                 "originating": orig,
                 "non_originating_share": share,
@@ -383,6 +394,30 @@ class Seeder:
         self.scans("CastingsMSP", [spare_cases[0]], step="inspecting", disposition="active")
         self.scans("SeatingMSP", [vehicle], step="inspecting", disposition="active")
 
+    def solicit(self) -> None:
+        """The OEM asks its suppliers for certifications: one answered, two still open (due dates after today)."""
+        oem = self.client("OemMSP", Role.COMPLIANCE)
+        asks = [
+            ("0101", "DrivelineMSP", "AT8-250", 11, "Blanket certification for AT8-250"),
+            ("0102", "ElektronikMSP", "TCU-8HP", 25, "Supplier declaration for TCU-8HP"),
+            ("0103", "SeatingMSP", "SEAT-FRONT-L", 53, "Re-certify after foam supplier change"),
+        ]
+        for n, supplier, pn, days, note in asks:
+            req_id, due = f"REQ-{self.today.year}-{n}", (self.today + timedelta(days=days)).isoformat()
+            oem.request_certification(
+                {
+                    "request_id": req_id,
+                    "supplier_msp": supplier,
+                    "part_type": self.type_ids[pn],
+                    "due_date": due,
+                    "note": note,
+                }
+            )
+            self.count("certification_requests")
+        self.client("DrivelineMSP", Role.CERTIFIER).answer_certification_request(
+            f"REQ-{self.today.year}-0101", self.cert_ids["AT8-250"]
+        )
+
     def revoke(self) -> None:
         """The foam certification is revoked after an audit; the seat certification loses its lineage."""
         certifier = next(m for m in self.network.members("FoamMSP") if m.role is Role.CERTIFIER)
@@ -419,11 +454,14 @@ def seed(home: Path, *, vehicles: int = 24, config: Path = DEMO_CONFIG, force: b
     home.mkdir(parents=True, exist_ok=True)
     init_network(home, load_config(config))
     register_network(home)
-    seeder = Seeder(home, load_network(home), vehicles=vehicles)
+    today = datetime.now(UTC).date()
+    start = datetime.combine(today - timedelta(days=STORY_DAYS), time(6), UTC)
+    seeder = Seeder(home, load_network(home), vehicles=vehicles, clock=start, today=today)
     seeder.part_types()
     seeder.certify()
     seeder.prices()
     seeder.build()
+    seeder.solicit()
     seeder.revoke()
     creds = write_credentials(home, seeder.network)
     return {"home": str(home), "credentials": str(creds), "run_id": uuid.uuid4().hex[:8], **seeder.stats}

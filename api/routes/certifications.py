@@ -274,6 +274,9 @@ def list_certifications(
     issuer: Annotated[str | None, Query(max_length=64, description="Issuing org MSP id.")] = None,
     customer: Annotated[str | None, Query(max_length=64, description="Addressed org MSP id.")] = None,
     status: Annotated[Literal["valid", "revoked", "expired", "upstream_invalid"] | None, Query()] = None,
+    expiring_within: Annotated[
+        int | None, Query(ge=0, le=3650, description="Only valid ones whose validity ends within this many days.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> CertificationList:
@@ -283,11 +286,15 @@ def list_certifications(
     docs = graph.docs(ids, part_type=part_type, issuer=issuer, customer=customer)
     now = dt.datetime.now(dt.UTC)
     closure = graph.closure([d["cert_id"] for d in docs], known={d["cert_id"]: d for d in docs})
+    horizon = (now + dt.timedelta(days=expiring_within)).date().isoformat() if expiring_within is not None else None
     out = []
     for d in docs:
         st = status_of(d["cert_id"], closure, now)
-        if status is None or st["status"] == status:
-            out.append({**d, "status": st})
+        if status is not None and st["status"] != status:
+            continue
+        if horizon is not None and not (st["valid"] and st["expires_at"] <= horizon):
+            continue
+        out.append({**d, "status": st})
     page = out[offset : offset + limit]
     own = [d["cert_id"] for d in page if sees_all(services, principal) or d["issuer_msp"] == principal.msp_id]
     dependants = graph.dependants(own)

@@ -16,7 +16,14 @@ from api.routes.containment import DATE, containment
 from api.routes.reports import model_line, vehicle
 from api.routes.solicitations import RequestIn, create_request, list_requests
 from api.web.auth import WebPrincipal, require
-from api.web.compliance import default_period, gauge, group_issues, model_line_compliance, vehicle_compliance
+from api.web.compliance import (
+    default_period,
+    gauge,
+    group_issues,
+    model_line_compliance,
+    vehicle_compliance,
+    vehicle_reports,
+)
 from api.web.oem import OemView
 from api.web.pages import PageRoute, render
 from api.web.svg import STATUSES, tree_svg
@@ -25,7 +32,7 @@ from ledger.errors import LedgerError, ValidationError
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 ANALYSTS = ("compliance", "admin")
 #: Vehicles per dashboard page: each row is one compliance report.
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 Fmt = Literal["csv", "pdf"]
 
 
@@ -66,10 +73,9 @@ def dashboard(
         ptype = view.part_types.get(part_type) or {}
         lines[part_type] = {"part_type": part_type, "name": ptype.get("description") or part_type, "built": built}
         lines[part_type]["report"] = None
-    for v in vehicles:
-        if computes:
-            report = vehicle_compliance(services, principal, v.uid, today)
-            reports[v.uid] = {"report": report, "gauge": gauge(report.rvc, report.threshold, report.qualifies)}
+    if computes:
+        for uid, report in vehicle_reports(services, principal, shown, today).items():
+            reports[uid] = {"report": report, "gauge": gauge(report.rvc, report.threshold, report.qualifies)}
     if computes:
         for line in lines.values():
             report = model_line_compliance(services, principal, line["part_type"], start, end, today)

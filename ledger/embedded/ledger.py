@@ -141,6 +141,17 @@ class EmbeddedLedger:
                 self._orderer = Orderer(self.store, self.trust)
             return self._orderer
 
+    def wait_for_block(self, height: int, timeout: float) -> bool:
+        """Wait until the chain is ``height`` blocks long; wakes as soon as this process commits one."""
+        if self._orderer is not None:
+            return self._orderer.wait_for_height(height, timeout)
+        deadline = time.monotonic() + timeout
+        while self.store.height() < height:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(min(0.05, timeout))
+        return True
+
     def gateway(self, msp_id: str, member: str) -> EmbeddedGateway:
         """Connect as one member of an org."""
         return EmbeddedGateway(self, msp_id, member)

@@ -112,16 +112,21 @@ def _reap(pid: int) -> None:
 
 
 def _alive(proc: Proc) -> bool:
-    _reap(proc.pid)
-    try:
-        cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
-        stat = Path(f"/proc/{proc.pid}/stat").read_text()
-    except OSError:
-        return False
-    if stat.rsplit(")", 1)[-1].split()[0] == "Z":
-        return False
-    first = cmdline.split(b"\0", 1)[0].decode(errors="replace")
-    return bool(proc.argv) and first == proc.argv[0]
+    """True while the pid runs the recorded command (its cmdline is briefly empty right after exec)."""
+    for _ in range(20):
+        _reap(proc.pid)
+        try:
+            cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+            stat = Path(f"/proc/{proc.pid}/stat").read_text()
+        except OSError:
+            return False
+        if stat.rsplit(")", 1)[-1].split()[0] == "Z":
+            return False
+        if cmdline:
+            first = cmdline.split(b"\0", 1)[0].decode(errors="replace")
+            return bool(proc.argv) and first == proc.argv[0]
+        time.sleep(0.01)
+    return False
 
 
 def healthy(host: str, ops_port: int, *, timeout: float = 1.0) -> bool:

@@ -144,7 +144,8 @@ def test_a_failing_qualification_cannot_be_certified(chain_server: ApiServer) ->
     body = {"qualification": failing.model_dump(mode="json"), "parties": PARTIES}
     resp = chain_server.client(OEM, "certifier").post("/v1/certificates", json=body)
     assert problem(resp, 422)["detail"] == (
-        f"the qualification {failing.input_sha256[:12]} does not qualify; no certificate can be built"
+        f"the qualification {failing.input_sha256[:12]} does not qualify; no certificate can be built "
+        "(failed: rvc 40 < 70)"
     )
     both = chain_server.client(OEM, "certifier").post("/v1/certificates", json={**body, "uid": "urn:x:1"})
     assert problem(both, 422)["detail"] == "give exactly one of uid and qualification"

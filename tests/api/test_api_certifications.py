@@ -152,6 +152,8 @@ def test_visibility_issuer_customer_chain_auditor(api_server: ApiServer) -> None
     assert listed(OEM, "compliance", issuer=SUPPLIER) == ["C-CAST", "C-CAST-OEM"]
     assert listed(OEM, "compliance", part_type=TRANS) == ["C-TRANS"]
     assert listed(OEM, "compliance", customer=OEM) == ["C-CAST-OEM", "C-TRANS"]
+    assert listed(OEM, "compliance", expiring_within="400") == ["C-CAST", "C-CAST-OEM", "C-ENG", "C-TRANS"]
+    assert listed(OEM, "compliance", expiring_within="30") == []
     # Tier-1 relies on C-CAST but may not see the supplier's certification addressed to the OEM, nor the engine.
     for cert_id in (other["cert_id"], engine["cert_id"]):
         body = problem(certs_api.client(TIER1, "compliance").get(f"/v1/certifications/{cert_id}"), 404)

@@ -7,6 +7,8 @@ every other route).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
@@ -31,6 +33,17 @@ CHECKS = [
 OURS = r"^/(v1/(orgs|part-types|parts|anomalies|scans|assemblies|shipments|containment)|epcis/)"
 
 
+def conformance_test(operation: schemathesis.APIOperation, headers: dict[str, str]) -> Callable[[], None]:
+    """A bounded hypothesis test calling one operation with ``headers`` and checking every response."""
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    def check(case: schemathesis.Case) -> None:
+        case.call_and_validate(headers=headers, checks=CHECKS, timeout=60)
+
+    return check
+
+
 def test_routes_conform_to_their_schema(api_server: ApiServer) -> None:
     register_part_type(api_server, "SupplierMSP")
     commission(api_server, "SupplierMSP", range(2))
@@ -40,15 +53,8 @@ def test_routes_conform_to_their_schema(api_server: ApiServer) -> None:
     failures: dict[str, str] = {}
     for operation in operations:
         member = "station1" if operation.path.startswith("/v1/scans") else "admin"
-        headers = api_server.headers("SupplierMSP", member)
-
-        @given(case=operation.as_strategy())
-        @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-        def check(case: schemathesis.Case, headers: dict[str, str] = headers) -> None:
-            case.call_and_validate(headers=headers, checks=CHECKS, timeout=60)
-
         try:
-            check()
+            conformance_test(operation, api_server.headers("SupplierMSP", member))()
         except Exception as exc:  # collect every operation's failure, then report them all
             failures[f"{operation.method.upper()} {operation.path}"] = str(exc)[:2000]
     assert failures == {}

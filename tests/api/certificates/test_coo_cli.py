@@ -68,6 +68,21 @@ def test_tampered_is_exit_1_with_reasons_and_unreadable_exit_2(home: Path, tmp_p
     assert code == 2 and "No such file or directory" in err
 
 
+def test_revoked_is_exit_1_naming_the_reason(home: Path, tmp_path: Path) -> None:
+    made = create(home, tmp_path)
+    code, out, err = run("certificate", "revoke", made["certificate_id"], "--reason", "wrong HS code", "--home",
+                         str(home), "--org", "OemMSP", "--member", "certifier")  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["status"]["status"] == "revoked"
+    code, out, _ = run("certificate", "verify", made["pdf"], "--home", str(home))
+    verdict = json.loads(out)
+    assert code == 1 and verdict["checks"]["not_revoked"] is False
+    assert verdict["reasons"][-1].endswith(": wrong HS code")
+    code, _, err = run("certificate", "revoke", made["certificate_id"], "--reason", "again", "--home", str(home),
+                       "--org", "OemMSP", "--member", "certifier")  # fmt: skip
+    assert code == 2 and f"certificate of origin {made['certificate_id']} was already revoked at" in err
+
+
 def test_create_needs_a_certifier(home: Path, tmp_path: Path) -> None:
     answer = tmp_path / "answer.json"
     answer.write_text(json.dumps(qualify(SEAT_REQUEST).model_dump(mode="json")))
@@ -79,6 +94,7 @@ def test_create_needs_a_certifier(home: Path, tmp_path: Path) -> None:
                        "--answer", str(answer), "--parties", str(parties), "--out-dir", str(tmp_path))  # fmt: skip
     assert code == 2
     assert err.startswith("error: compliance 'compliance' of OemMSP may not record certificates of origin")
+    assert list((home / "private" / "certificates" / "OemMSP").glob("*")) == []  # the refused document is dropped
 
 
 def test_origin_part_from_the_ledger(home: Path) -> None:
