@@ -26,3 +26,10 @@ bench: install
 
 clean:
 	rm -rf var .pytest_cache
+
+# Real Hyperledger Fabric: FABRIC_BIN is a Fabric 3 release's bin/ (peer, orderer, osnadmin, configtxgen) with
+# its config/ next to it. Brings a four-org network up, runs the backend-parametrized workflow tests on it,
+# restarts a peer mid-run, and tears everything down. Without FABRIC_BIN the Fabric tests skip.
+test-fabric: install
+	@test -n "$(FABRIC_BIN)" || { echo "set FABRIC_BIN to a Fabric release's bin/ folder"; exit 2; }
+	FABRIC_BIN=$(FABRIC_BIN) $(BIN)/pytest -q -p no:cacheprovider tests/fabric

@@ -58,7 +58,7 @@ def main() -> None:
         bom_ms.append((t1 - t0) * 1000)
         qualify_ms.append((t2 - t0) * 1000)
     t0 = time.perf_counter()
-    inputs = (lo.vehicle_input(u, as_of=today, on=today) for u in uids)
+    inputs = lo.vehicle_inputs(uids, as_of=today, on=today)
     report = model_line_report(
         inputs, model_line=VEHICLE_TYPE, period_from=dt.date(2000, 1, 1), period_to=dt.date(2100, 1, 1), on=today
     )

@@ -8,7 +8,8 @@ answer NotFound, exactly like a part that does not exist, so uids of other chain
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from ledger.readmodel.builder import ReadModel
 from ledger.readmodel.queries import Queries, TreeNode
 
 MAX_VEHICLES = 100_000
+#: Roots per batched tree query.
+CHUNK = 500
 
 
 def _visible_part(q: Queries, uid: str, requester: str, sees_all: bool) -> TreeNode:
@@ -76,9 +79,10 @@ class LedgerOrigin:
         end_use: str = "oe_pv_lt",
         strict: bool = True,
         extra: Mapping[str, Any] | None = None,
+        tree: TreeNode | None = None,
     ) -> LedgerBom:
-        """The request for one part (NotFound when the requester may not see it)."""
-        tree = _visible_part(self.queries, uid, self.requester, self.sees_all)
+        """The request for one part (NotFound when the requester may not see it); ``tree`` when already read."""
+        tree = tree if tree is not None else _visible_part(self.queries, uid, self.requester, self.sees_all)
         self._load_types(tree)
         return build_request(
             tree.as_dict(),
@@ -95,10 +99,18 @@ class LedgerOrigin:
             memo=self._status_memo,
         )
 
-    def vehicle_input(self, uid: str, *, as_of: dt.date, on: dt.date | None = None, end_use: str = "oe_pv_lt",
-                      extra: Mapping[str, Any] | None = None) -> VehicleInput:  # fmt: skip
+    def vehicle_input(
+        self,
+        uid: str,
+        *,
+        as_of: dt.date,
+        on: dt.date | None = None,
+        end_use: str = "oe_pv_lt",
+        extra: Mapping[str, Any] | None = None,
+        tree: TreeNode | None = None,
+    ) -> VehicleInput:
         """A compliance-report input: claimed origins plus each certification's status for the report to judge."""
-        bom = self.bom(uid, as_of=as_of, on=on, end_use=end_use, strict=False, extra=extra)
+        bom = self.bom(uid, as_of=as_of, on=on, end_use=end_use, strict=False, extra=extra, tree=tree)
         statuses = {
             e.cert_id: CertificationStatus(
                 id=e.cert_id,
@@ -127,3 +139,58 @@ class LedgerOrigin:
             where += " AND producer_msp = ?"
             params.append(self.requester)
         return [p["uid"] for p in self.queries.parts(where, params, limit=MAX_VEHICLES)]
+
+    def trees(self, uids: Sequence[str]) -> dict[str, TreeNode]:
+        """As-built trees of many roots in one recursive query per chunk (a model line has thousands)."""
+        out: dict[str, TreeNode] = {}
+        db = self.readmodel.db
+        has_child = "child" in db.table_names()
+        for i in range(0, len(uids), CHUNK):
+            chunk = list(uids[i : i + CHUNK])
+            marks = ",".join("?" * len(chunk))
+            edges: list[tuple[str, str, str]] = []
+            if has_child:
+                edges = db.execute(
+                    f"""
+                    WITH RECURSIVE tree(root, parent, child) AS (
+                        SELECT _a0, _a0, _a1 FROM child WHERE _a0 IN ({marks})
+                        UNION ALL
+                        SELECT t.root, c._a0, c._a1 FROM child c JOIN tree t ON c._a0 = t.child
+                    ) SELECT root, parent, child FROM tree
+                    """,
+                    chunk,
+                ).fetchall()
+            parts = self._parts({*chunk, *(c for _, _, c in edges)})
+            nodes: dict[tuple[str, str], TreeNode] = {}
+            for root in chunk:
+                nodes[(root, root)] = TreeNode(root, parts.get(root))
+            edges.sort()
+            for root, _, child in edges:
+                nodes.setdefault((root, child), TreeNode(child, parts.get(child)))
+            for root, parent, child in edges:
+                nodes[(root, parent)].children.append(nodes[(root, child)])
+            out.update({root: nodes[(root, root)] for root in chunk})
+        return out
+
+    def _parts(self, uids: set[str]) -> dict[str, dict[str, Any]]:
+        if not uids or "part" not in self.readmodel.db.table_names():
+            return {}
+        rows = self.queries.table("part", "_key IN (SELECT value FROM json_each(?))", [json.dumps(sorted(uids))])
+        return {r["uid"]: r for r in rows}
+
+    def vehicle_inputs(
+        self, uids: Sequence[str], *, as_of: dt.date, on: dt.date | None = None, end_use: str = "oe_pv_lt"
+    ) -> Iterator[VehicleInput]:
+        """Report inputs for many vehicles, reading their trees a chunk at a time (lazy: feeds averaging)."""
+        for i in range(0, len(uids), CHUNK):
+            chunk = uids[i : i + CHUNK]
+            trees = self.trees(chunk)
+            for uid in chunk:
+                tree = trees[uid]
+                part = tree.part
+                if part is None or not (
+                    self.sees_all or self.requester in (part.get("producer_msp"), part.get("owner_msp"))
+                ):
+                    raise NotFound(f"part {uid} does not exist", value=uid)
+                self._load_types(tree)
+                yield self.vehicle_input(uid, as_of=as_of, on=on, end_use=end_use, tree=tree)

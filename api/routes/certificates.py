@@ -81,8 +81,9 @@ class VerifyAnswer(BaseModel):
     ledger: dict[str, Any] | None
 
 
-def _base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+def _base_url(services: Services, request: Request) -> str:
+    """``public_url`` when configured (a proxy in front), else the URL this request reached."""
+    return services.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
 
 
 def public_record(services: Services, certificate_id: str) -> dict[str, Any] | None:
@@ -122,7 +123,7 @@ def create_certificate(
         member,
         answer,
         body.parties,
-        base_url=_base_url(request),
+        base_url=_base_url(services, request),
         store=CertificateStore(services.home, principal.msp_id),
     )
     cid = issued.certificate["certificate_id"]
@@ -169,7 +170,7 @@ def certificate_pdf(
 ) -> Response:
     """The PDF carries the signed JSON as an embedded file and a QR code to the public verification URL."""
     cert = CertificateStore(services.home, principal.msp_id).get(certificate_id)
-    url = verify_url(_base_url(request), certificate_id, cert["signature"]["content_hash"])
+    url = verify_url(_base_url(services, request), certificate_id, cert["signature"]["content_hash"])
     return Response(pdf_with_json(cert, url), media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{certificate_id}.pdf"'})  # fmt: skip
 

@@ -73,6 +73,6 @@ def model_line(
     day = on or _today()
     lo = LedgerOrigin(services.readmodel, services.home, principal.msp_id)
     uids = lo.model_line_uids(part_type, period_from, period_to)
-    inputs = (lo.vehicle_input(u, as_of=period_to, on=day) for u in uids)
+    inputs = lo.vehicle_inputs(uids, as_of=period_to, on=day)
     report = model_line_report(inputs, model_line=part_type, period_from=period_from, period_to=period_to, on=day)
     return _render(report, format, "model-line-report")

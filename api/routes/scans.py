@@ -43,6 +43,7 @@ PROBLEM_SCHEMA = {
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"description": text, "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}}}
     for status, text in (
+        (400, "The body is not readable JSON"),
         (401, "Missing, unknown or revoked credential"),
         (403, "The caller's role or org may not do this"),
         (404, "Not found, or not visible to the caller's org"),

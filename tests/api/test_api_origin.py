@@ -8,7 +8,10 @@ from typing import Any
 
 import httpx
 
+from api.compliance.gather import LedgerOrigin
 from api.origin import answer_json, qualify
+from ledger.readmodel.builder import READMODEL_FILE, ReadModel
+from ledger.readmodel.queries import Queries
 from tests.api.certs_fixtures import problem
 from tests.api.conftest import ApiServer, path_uid
 from tests.api.origin_fixtures import (  # noqa: F401 - fixtures
@@ -78,3 +81,17 @@ def test_vehicle_report_formats_and_model_line(chain_server: ApiServer, tmp_path
         f"no vehicle of model line {chain['vehicle_type']!r} produced between 2020-01-01 and 2020-01-31"
     )
     problem(chain_server.client(OEM, "certifier").get(url), 403)
+
+
+def test_batched_trees_equal_one_by_one(chain_server: ApiServer) -> None:
+    chain = small_chain(chain_server)
+    model = ReadModel(chain_server.home / READMODEL_FILE)
+    lo = LedgerOrigin(model, chain_server.home, OEM)
+    uids = [chain["vehicle"], chain["transmission"], chain["ecu"]]
+    batched = lo.trees(uids)
+    assert {u: t.as_dict() for u, t in batched.items()} == {u: Queries(model).as_built_down(u).as_dict() for u in uids}
+    assert [c.uid for c in batched[chain["vehicle"]].children] == sorted([chain["transmission"], chain["ecu"]])
+    day = TODAY
+    assert list(lo.vehicle_inputs([chain["vehicle"]], as_of=day, on=day)) == [
+        lo.vehicle_input(chain["vehicle"], as_of=day, on=day)
+    ]

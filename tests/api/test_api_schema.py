@@ -1,6 +1,6 @@
 """Schemathesis against the real server's /openapi.json for the supply-chain and EPCIS routes.
 
-Bounded (20 positive examples per operation, derandomized): no 5xx, every status, content type and body as
+Bounded (20 positive and 10 negative examples per operation, derandomized): no 5xx, every status, content type and body as
 documented. Station-only scan routes are called as a station, the rest as the supplier's admin (who may call
 every other route).
 """
@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -33,11 +34,13 @@ CHECKS = [
 OURS = r"^/(v1/(orgs|part-types|parts|anomalies|scans|assemblies|shipments|containment)|epcis/)"
 
 
-def conformance_test(operation: schemathesis.APIOperation, headers: dict[str, str]) -> Callable[[], None]:
+def conformance_test(
+    operation: schemathesis.APIOperation, headers: dict[str, str], mode: GenerationMode, examples: int
+) -> Callable[[], None]:
     """A bounded hypothesis test calling one operation with ``headers`` and checking every response."""
 
-    @given(case=operation.as_strategy())
-    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
     def check(case: schemathesis.Case) -> None:
         case.call_and_validate(headers=headers, checks=CHECKS, timeout=60)
 
@@ -53,8 +56,9 @@ def test_routes_conform_to_their_schema(api_server: ApiServer) -> None:
     failures: dict[str, str] = {}
     for operation in operations:
         member = "station1" if operation.path.startswith("/v1/scans") else "admin"
-        try:
-            conformance_test(operation, api_server.headers("SupplierMSP", member))()
-        except Exception as exc:  # collect every operation's failure, then report them all
-            failures[f"{operation.method.upper()} {operation.path}"] = str(exc)[:2000]
+        for mode, examples in ((GenerationMode.POSITIVE, 20), (GenerationMode.NEGATIVE, 10)):
+            try:
+                conformance_test(operation, api_server.headers("SupplierMSP", member), mode, examples)()
+            except Exception as exc:  # collect every operation's failure, then report them all
+                failures[f"{mode.value} {operation.method.upper()} {operation.path}"] = str(exc)[:2000]
     assert failures == {}

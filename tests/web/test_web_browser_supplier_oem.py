@@ -65,6 +65,14 @@ def test_certification_from_portal_appears_on_oem_dashboard(page: Any, web: WebS
     expect(private.locator("td.num").first).to_have_text(figures["total_cost"])
     expect(private).to_contain_text("matches ledger")
     screenshot(page, "supplier")
+    request_row = page.locator("#requests tr", has_text="REQ-2026-0103")
+    expect(request_row).to_contain_text("open")
+    request_row.get_by_label("Certification answering REQ-2026-0103").select_option("CO-SEATING-SEAT-2027")
+    request_row.get_by_role("button", name="Answer").click()
+    expect(page.locator("#requests tr", has_text="REQ-2026-0103")).to_contain_text(
+        "answered with certification CO-SEATING-SEAT-2027"
+    )
+    private = page.locator("#private tr", has_text="CO-SEATING-SEAT-2027")
     with page.expect_download() as download:
         private.get_by_role("link", name="Export opening (JSON)").click()
     exported = json.loads(Path(download.value.path()).read_text())
@@ -77,6 +85,7 @@ def test_certification_from_portal_appears_on_oem_dashboard(page: Any, web: WebS
     expect(received).to_contain_text("CO-SEATING-SEAT-2027")
     expect(received.locator("tr", has_text="CO-SEATING-SEAT-2027")).to_contain_text("Valid")
     assert "SeatingMSP" not in gaps.inner_text()
+    expect(page.locator("#requests tr", has_text="REQ-2026-0103")).to_contain_text("answered")
     page.locator("#vehicles tbody a").first.click()
     expect(page.locator("svg.tree")).to_be_visible()
     seat = page.locator("svg.tree a.node", has_text="Front seat assembly").first

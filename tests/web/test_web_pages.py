@@ -118,8 +118,8 @@ def test_forms_posted_from_another_site_are_refused(web: WebServer) -> None:
     )
     assert r.status_code == 403
     assert "request from origin https://evil.example refused" in r.text
-    with web.client("OemMSP/compliance") as api:
-        assert api.get("/v1/certification-requests", params={"side": "requester"}).json()["requests"] == []
+    with web.client("ForgingMSP/compliance") as api:
+        assert api.get("/v1/certification-requests", params={"side": "supplier"}).json()["requests"] == []
     ok = c.post(
         "/oem/requests",
         data={"supplier_msp": "ForgingMSP", "part_type": "ForgingMSP:GS-8HP-PLAN", "due_date": "2026-12-31"},
