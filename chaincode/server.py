@@ -10,7 +10,9 @@ configuration is refused.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,12 +102,26 @@ def build_server(config: ServerConfig, chaincode: Any = None) -> tuple[grpc.aio.
 
 
 async def serve(config: ServerConfig, *, ready: asyncio.Event | None = None) -> None:
-    """Serve until cancelled (then stop with a 3 s grace period for transactions in flight)."""
+    """Serve until cancelled or sent SIGTERM (then stop with a 3 s grace period for transactions in flight).
+
+    ``usmca network down`` stops chaincode services with SIGTERM; handling it lets in-flight transactions finish
+    instead of leaving the peer to time out on a dead stream.
+    """
     server, _ = build_server(config)
     await server.start()
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows / not the main thread
+        loop.add_signal_handler(signal.SIGTERM, stopping.set)
     if ready is not None:
         ready.set()
+    stopper = asyncio.ensure_future(stopping.wait())
     try:
-        await server.wait_for_termination()
+        await asyncio.wait(
+            {asyncio.ensure_future(server.wait_for_termination()), stopper}, return_when=asyncio.FIRST_COMPLETED
+        )
     finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGTERM)
         await server.stop(3)
+        stopper.cancel()

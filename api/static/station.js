@@ -140,6 +140,17 @@
     });
   });
 
+  // Keyboard-wedge scanners type the GS1 group separator (FNC1) as Ctrl+]; a text field would drop it, and
+  // without it a variable-length serial runs into the next element. Insert the character itself instead.
+  input.addEventListener("keydown", function (ev) {
+    if (ev.ctrlKey && (ev.key === "]" || ev.code === "BracketRight")) {
+      ev.preventDefault();
+      var start = input.selectionStart, end = input.selectionEnd;
+      input.value = input.value.slice(0, start) + "\u001d" + input.value.slice(end);
+      input.selectionStart = input.selectionEnd = start + 1;
+    }
+  });
+
   // Keep the scan field focused: a keyboard-wedge scanner types wherever the focus is.
   input.addEventListener("blur", function () {
     setTimeout(function () {

@@ -1,8 +1,8 @@
 """Schemathesis against the real server's /openapi.json for the supply-chain and EPCIS routes.
 
-Bounded (20 positive and 10 negative examples per operation, derandomized): no 5xx, every status, content type and body as
-documented. Station-only scan routes are called as a station, the rest as the supplier's admin (who may call
-every other route).
+Bounded (20 positive and 5 negative examples per operation, derandomized): no 5xx, every status, content type
+and body as documented. Station-only scan routes are called as a station, the rest as the supplier's admin (who
+may call every other route).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def test_routes_conform_to_their_schema(api_server: ApiServer) -> None:
     failures: dict[str, str] = {}
     for operation in operations:
         member = "station1" if operation.path.startswith("/v1/scans") else "admin"
-        for mode, examples in ((GenerationMode.POSITIVE, 20), (GenerationMode.NEGATIVE, 10)):
+        for mode, examples in ((GenerationMode.POSITIVE, 20), (GenerationMode.NEGATIVE, 5)):
             try:
                 conformance_test(operation, api_server.headers("SupplierMSP", member), mode, examples)()
             except Exception as exc:  # collect every operation's failure, then report them all

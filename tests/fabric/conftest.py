@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
-from fabric_net import SKIP_REASON, requires_fabric, with_orderer
+from fabric_net import SKIP_REASON, Backend, requires_fabric, with_orderer
 
 from ledger.bootstrap import register_network
-from ledger.connect import connect
 from ledger.fabric.localnet import LocalNet
-from ledger.gateway import Gateway
 from tests.helpers import make_network, small_network_config
 
 
@@ -36,21 +32,6 @@ def fabric_network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNe
         yield net
     finally:
         net.down(wipe=True)
-
-
-@dataclass
-class Backend:
-    """A ledger home on one backend; gateways opened through it are closed after the test."""
-
-    name: str
-    home: Path
-    opened: list[Gateway] = field(default_factory=list)
-
-    def connect(self, msp_id: str, member: str) -> Gateway:
-        """A gateway for one member on this backend."""
-        gw = connect(self.home, msp_id, member, backend=self.name)
-        self.opened.append(gw)
-        return gw
 
 
 @pytest.fixture(params=["embedded", pytest.param("fabric", marks=[pytest.mark.fabric, requires_fabric])])

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import copy
 import os
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ledger.connect import connect
 from ledger.errors import NotFound
 from ledger.fabric.netconfig import locate_install
+from ledger.gateway import Gateway
 
 #: Port range of the real-network tests.
 TEST_PORT_BASE = 27000
@@ -49,3 +53,18 @@ def fabric_skip_reason() -> str | None:
 
 SKIP_REASON = fabric_skip_reason()
 requires_fabric = pytest.mark.skipif(SKIP_REASON is not None, reason=SKIP_REASON or "")
+
+
+@dataclass
+class Backend:
+    """A ledger home on one backend; gateways opened through it are closed after the test."""
+
+    name: str
+    home: Path
+    opened: list[Gateway] = field(default_factory=list)
+
+    def connect(self, msp_id: str, member: str) -> Gateway:
+        """A gateway for one member on this backend."""
+        gw = connect(self.home, msp_id, member, backend=self.name)
+        self.opened.append(gw)
+        return gw

@@ -31,7 +31,13 @@ def _part_type(net: LocalNet) -> str:
     gw = connect_fabric(net.network.home, SUPPLIER, "admin")
     try:
         LedgerClient(gw).register_part_type(
-            {"part_number": number, "description": "Case", "hs_code": "8708.99", "usmca_category": "other", "unit": "EA"}
+            {
+                "part_number": number,
+                "description": "Case",
+                "hs_code": "8708.99",
+                "usmca_category": "other",
+                "unit": "EA",
+            }
         )
     finally:
         gw.close()
@@ -39,7 +45,13 @@ def _part_type(net: LocalNet) -> str:
 
 
 def _part(uid: str, part_type: str) -> str:
-    doc = {"uid": uid, "part_type": part_type, "lot": "L1", "production_date": "2026-11-01", "site_id": "supplier-plant"}
+    doc = {
+        "uid": uid,
+        "part_type": part_type,
+        "lot": "L1",
+        "production_date": "2026-11-01",
+        "site_id": "supplier-plant",
+    }
     return js(doc)
 
 
@@ -76,7 +88,13 @@ def test_chaincode_events_reach_gateway_listeners(fabric_network: LocalNet) -> N
         t = threading.Thread(target=listen, daemon=True)
         t.start()
         number = f"GEAR-{_fresh()}"
-        doc = {"part_number": number, "description": "Gear", "hs_code": "8708.40", "usmca_category": "other", "unit": "EA"}
+        doc = {
+            "part_number": number,
+            "description": "Gear",
+            "hs_code": "8708.40",
+            "usmca_category": "other",
+            "unit": "EA",
+        }
         sub = writer.submit_async("RegisterPartType", js(doc))
         status = sub.get_status()
         t.join(timeout=30)

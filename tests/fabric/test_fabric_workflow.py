@@ -6,12 +6,13 @@ endorsement policy needs two orgs, and blocks come from the peer's deliver servi
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import uuid
 
 import pytest
-from conftest import Backend
+from fabric_net import Backend
 
 from ledger.client import LedgerClient
 from ledger.errors import CommitError, Conflict, EndorseError, Forbidden, NotFound
@@ -110,7 +111,7 @@ def test_blocks_stream_from_a_checkpoint_with_writes_and_event(backend: Backend)
     ck = InMemoryCheckpointer()
     first = list(gw.blocks(ck.block_number, follow=False))
     assert first[0].number == 0 and first[0].previous_hash == ""
-    assert all(a.hash == b.previous_hash for a, b in zip(first, first[1:], strict=False))
+    assert all(a.hash == b.previous_hash for a, b in itertools.pairwise(first))
     for b in first:
         ck.checkpoint(b.number)
     number = f"CAST-{_fresh()}"

@@ -64,8 +64,17 @@ def test_station_scan_flow_valid_bad_check_digit_unknown(page: Any, web: WebServ
     assert "NEVER-MADE-1 was never commissioned" in verdict.inner_text()
     assert code_input.evaluate("el => el === document.activeElement")
 
+    # A raw GS1 element string as a keyboard wedge types it: FNC1 between elements arrives as Ctrl+].
+    page.keyboard.type(f"01{gtin}21{serial}")
+    page.keyboard.press("Control+BracketRight")
+    page.keyboard.type("10L2610")
+    page.keyboard.press("Enter")
+    expect(verdict).to_have_class("verdict ok")
+    expect(verdict.locator(".verdict-part")).to_contain_text("Bajío Compact sedan")
+    assert _scan_count(web, uid) == before + 2
+
     rows = page.locator("#recent tbody tr")
-    assert [rows.nth(i).locator(".pill").inner_text() for i in range(3)] == ["REFUSED", "REFUSED", "OK"]
+    assert [rows.nth(i).locator(".pill").inner_text() for i in range(4)] == ["OK", "REFUSED", "REFUSED", "OK"]
     screenshot(page, "station")
 
     page.goto(web.base_url + "/oem")

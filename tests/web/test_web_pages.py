@@ -233,3 +233,23 @@ def test_certification_form_shows_ledger_refusals_next_to_the_form(web: WebServe
     with web.client("SeatingMSP/certifier") as api:
         assert api.get("/v1/certifications/CO-X").status_code == 404
     c.close()
+
+
+def test_station_page_lists_its_own_latest_reads_first(web: WebServer) -> None:
+    with web.client("OemMSP/compliance") as api:
+        cars = api.get("/v1/parts", params={"producer": "OemMSP", "part_type": "OemMSP:BJC-SEDAN"}).json()["parts"]
+    gtin, serial = cars[0]["uid"].split("/01/")[1].split("/21/")
+    with web.client("OemMSP/station") as c:
+        for when, code in (
+            ("2026-11-20T08:00:00.000Z", f"(01){gtin}(21){serial}"),
+            ("2026-11-20T09:00:00.000Z", f"(01){gtin}(21)NEVER-MADE-9"),
+        ):
+            assert c.post("/station/scan", json={"code": code, "event_time": when}).status_code == 200
+        page = c.get("/station").text
+    rows = page.split("<tbody>", 1)[1].split("<tr ")[1:3]
+    assert (
+        "2026-11-20 09:00:00 UTC" in rows[0]
+        and "REFUSED" in rows[0]
+        and "NEVER-MADE-9 was never commissioned" in rows[0]
+    )
+    assert "2026-11-20 08:00:00 UTC" in rows[1] and "OK" in rows[1] and serial in rows[1]
