@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
@@ -35,7 +36,8 @@ def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
         except LedgerError as err:
             problem = to_problem(err)
             field = problem.extra.get("field")
-            where = f" ({field})" if field and str(field) not in problem.detail else ""
+            named = field and re.search(rf"(?<![\w.\[]){re.escape(str(field))}(?![\w\]])", problem.detail)
+            where = f" ({field})" if field and not named else ""
             raise fail(f"{problem.detail}{where}") from None
         except (OSError, UnicodeDecodeError) as err:
             raise fail(str(err)) from None

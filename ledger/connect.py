@@ -29,8 +29,21 @@ def connect(home: str | os.PathLike[str], msp_id: str, member: str, *, backend: 
     raise ValidationError(f"unknown ledger backend {backend!r}; choose one of {', '.join(BACKENDS)}", value=backend)
 
 
-def committed_blocks(home: str | os.PathLike[str], start: int = 0, *, follow: bool = False) -> Iterator[Block]:
-    """Committed blocks of the embedded ledger of ``home`` (no identity needed to read local files)."""
+def committed_blocks(
+    home: str | os.PathLike[str], start: int = 0, *, follow: bool = False, backend: str = "embedded"
+) -> Iterator[Block]:
+    """Committed blocks of the home's ledger from ``start``.
+
+    The embedded ledger is read from its local files, with no identity. On Fabric, blocks come from the deliver
+    service of a peer, which only serves channel members: the reader is the first member whose private key this
+    home holds (see :func:`ledger.fabric.connect.reader_identity`).
+    """
+    if backend == "fabric":
+        from ledger.fabric.connect import open_block_reader
+
+        return open_block_reader(home, start, follow=follow)
+    if backend != "embedded":
+        raise ValidationError(f"unknown ledger backend {backend!r}; choose one of {', '.join(BACKENDS)}", value=backend)
     from ledger.embedded.ledger import EmbeddedLedger
 
     return EmbeddedLedger.open(Path(home)).blocks(start, follow=follow)

@@ -177,3 +177,14 @@ def test_connect_fabric_uses_the_home_identity_and_org_peer(network_home: Path, 
         assert gw._endpoint.address == "127.0.0.1:1"
     finally:
         gw.close()
+
+
+def test_block_reader_is_the_least_privileged_member_with_a_key(network_home: Path, tmp_path: Path) -> None:
+    from ledger.fabric.connect import reader_identity
+    from ledger.identity.export import export_org
+
+    who = reader_identity(load_network(network_home))
+    assert (who.msp_id, who.name) == ("AuditMSP", "auditor")
+    exported = export_org(network_home, SUPPLIER, tmp_path / "supplier-node")
+    who = reader_identity(exported)
+    assert (who.msp_id, who.name) == (SUPPLIER, "compliance")

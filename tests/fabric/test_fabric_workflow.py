@@ -15,6 +15,7 @@ import pytest
 from fabric_net import Backend
 
 from ledger.client import LedgerClient
+from ledger.connect import committed_blocks
 from ledger.errors import CommitError, Conflict, EndorseError, Forbidden, NotFound
 from ledger.gateway import InMemoryCheckpointer
 from ledger.readmodel.builder import ReadModel
@@ -148,7 +149,7 @@ def test_read_model_is_built_from_committed_blocks(backend: Backend, tmp_path) -
     admin.register_part_type(_part_type(number))
     model = ReadModel(tmp_path / "readmodel.db")
     try:
-        model.follow(backend.connect(OEM, "compliance").blocks(0, follow=False))
+        model.follow(committed_blocks(backend.home, 0, backend=backend.name))
         rows = list(model.rows("parttype", "part_number = ?", [number]))
         assert len(rows) == 1 and rows[0]["description"] == "Case casting"
     finally:
