@@ -38,7 +38,7 @@ from scanner.identifiers.checks import gs1_check_digit
 DEMO_CONFIG = Path(__file__).resolve().parents[2] / "network" / "examples" / "demo-network.yaml"
 CREDENTIALS_FILE = "demo-credentials.json"
 #: The story starts this many days before the day the demo is seeded, so it always reads as recent.
-STORY_DAYS = 49
+STORY_DAYS = 30
 
 
 def blanket_period(today: date) -> dict[str, str]:
@@ -290,11 +290,11 @@ class Seeder:
         return uids
 
     def ship(self, from_msp: str, to_msp: str, uids: list[str], asn: str) -> None:
-        """Ship with an ASN, read at the dock, receive two weeks later and read at the receiving dock."""
+        """Ship with an ASN, read at the dock, receive two days later and read at the receiving dock."""
         shipper, _ = self.station_of(from_msp, 9)
         shipper.ship({"shipment_id": asn, "to_msp": to_msp, "uids": uids, "reference": f"BOL-{asn}"})
         self.scans(from_msp, uids, step="shipping", disposition="in_transit", station_index=9)
-        self.tick(60 * 14)
+        self.tick(60 * 24 * 2)  # two days in transit
         receiver, _ = self.station_of(to_msp, 0)
         receiver.receive({"shipment_id": asn, "from_msp": from_msp, "uids": uids})
         self.scans(to_msp, uids, step="receiving", disposition="in_progress")

@@ -106,6 +106,7 @@ def scan_code(services: Services, principal: Principal, code: str, event_time: s
 def recent_scans(services: Services, principal: Principal, limit: int = RECENT) -> list[dict[str, Any]]:
     """This station's latest reads from the read model, newest first, with their verdicts (one indexed query)."""
     station = caller_station_id(services, principal)
+    services.catch_up()  # the station's own latest read must be listed, even if the follower is a block behind
     db = services.readmodel.db
     if "scan" not in db.table_names():
         return []

@@ -264,10 +264,10 @@ class FabricGateway:
                     yield block
                 return
             except grpc.RpcError as err:
+                if self._closed.is_set():
+                    return
                 failure = RpcFailure.of(err)
-                if self._closed.is_set() or not (follow and failure.code in ("UNAVAILABLE", "CANCELLED", "UNKNOWN")):
-                    if self._closed.is_set():
-                        return
+                if not follow or failure.code not in ("UNAVAILABLE", "CANCELLED", "UNKNOWN"):
                     raise to_gateway_error("deliver", failure, "") from None
             self._sleep(delay)
             delay = min(delay * 2, self.timeouts.backoff_max)

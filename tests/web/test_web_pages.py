@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from urllib.parse import quote
 
@@ -239,17 +240,20 @@ def test_station_page_lists_its_own_latest_reads_first(web: WebServer) -> None:
     with web.client("OemMSP/compliance") as api:
         cars = api.get("/v1/parts", params={"producer": "OemMSP", "part_type": "OemMSP:BJC-SEDAN"}).json()["parts"]
     gtin, serial = cars[0]["uid"].split("/01/")[1].split("/21/")
+    # Times just before now: later than every read the demo story made, whatever day the tests run.
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    first, second = now - dt.timedelta(minutes=20), now - dt.timedelta(minutes=10)
     with web.client("OemMSP/station") as c:
         for when, code in (
-            ("2026-11-20T08:00:00.000Z", f"(01){gtin}(21){serial}"),
-            ("2026-11-20T09:00:00.000Z", f"(01){gtin}(21)NEVER-MADE-9"),
+            (first.strftime("%Y-%m-%dT%H:%M:%S.000Z"), f"(01){gtin}(21){serial}"),
+            (second.strftime("%Y-%m-%dT%H:%M:%S.000Z"), f"(01){gtin}(21)NEVER-MADE-9"),
         ):
             assert c.post("/station/scan", json={"code": code, "event_time": when}).status_code == 200
         page = c.get("/station").text
     rows = page.split("<tbody>", 1)[1].split("<tr ")[1:3]
     assert (
-        "2026-11-20 09:00:00 UTC" in rows[0]
+        second.strftime("%Y-%m-%d %H:%M:%S UTC") in rows[0]
         and "REFUSED" in rows[0]
         and "NEVER-MADE-9 was never commissioned" in rows[0]
     )
-    assert "2026-11-20 08:00:00 UTC" in rows[1] and "OK" in rows[1] and serial in rows[1]
+    assert first.strftime("%Y-%m-%d %H:%M:%S UTC") in rows[1] and "OK" in rows[1] and serial in rows[1]
