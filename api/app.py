@@ -14,16 +14,15 @@ from fastapi import FastAPI, Request, Response
 from api.core.problems import install_problem_handlers, problem_response
 from api.core.services import Services
 from api.core.settings import Settings
-from api.routes import health
-from api.routes import ledger as ledger_routes
-from api.routes import containment, custody, epcis, orgs, parts, parttypes, scans
 from api.routes import audit as audit_routes
-from api.routes import certifications as certification_routes
-from api.routes import private as private_routes
-from api.routes import solicitations as solicitation_routes
 from api.routes import certificates as certificate_routes
+from api.routes import certifications as certification_routes
+from api.routes import containment, custody, epcis, health, orgs, parts, parttypes, scans
+from api.routes import ledger as ledger_routes
 from api.routes import origin as origin_routes
+from api.routes import private as private_routes
 from api.routes import reports as report_routes
+from api.routes import solicitations as solicitation_routes
 from api.web import router as web_router
 
 ROUTERS = [health.router, ledger_routes.router]

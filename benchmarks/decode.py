@@ -142,9 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         "cascade": ours,
         "stages": cascade["stages"],
         "pylibdmtx": rows[1] if plain else None,
-        "median_ratio_pylibdmtx_over_cascade": round(rows[1]["median_ms"] / ours["median_ms"], 2)
-        if plain
-        else None,
+        "median_ratio_pylibdmtx_over_cascade": round(rows[1]["median_ms"] / ours["median_ms"], 2) if plain else None,
         "targets": {"exact_rate>=0.99": ours["exact_rate"] >= 0.99, "median_ms<=2": ours["median_ms"] <= 2.0},
     }
     print(json.dumps(result, sort_keys=True))

@@ -50,9 +50,7 @@ def parse_cmd(
 def decode_cmd(
     files: Annotated[list[Path], typer.Argument(help="Images (PNG, JPEG, TIFF, BMP).")],
     all_symbols: Annotated[bool, typer.Option("--all", help="Report every symbol in each image.")] = False,
-    require_serial: Annotated[
-        bool, typer.Option("--require-serial", help="Report lot-level codes as errors.")
-    ] = False,
+    require_serial: Annotated[bool, typer.Option("--require-serial", help="Report lot-level codes as errors.")] = False,
 ) -> None:
     """Decode Data Matrix symbols and print one JSON line per image (per symbol with --all).
 
@@ -123,9 +121,7 @@ def label(
 ) -> None:
     """Render a Data Matrix label from fields, a payload or a CSV of parts (PDF sheets); print a summary."""
     if not (10 <= width_mm <= 1000 and 10 <= height_mm <= 1000):
-        raise ValidationError(
-            f"label size {width_mm}x{height_mm} mm must be 10-1000 mm a side", value=width_mm
-        )
+        raise ValidationError(f"label size {width_mm}x{height_mm} mm must be 10-1000 mm a side", value=width_mm)
     if not 72 <= dpi <= 2400:
         raise ValidationError(f"dpi {dpi} must be 72-2400", value=dpi)
     if csv_file is not None:

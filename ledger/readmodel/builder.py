@@ -61,6 +61,14 @@ def _row(attrs: list[str], value: bytes, block: int, tx_id: str, ts: str) -> dic
     return row
 
 
+def _sql_type(value: Any) -> str:
+    if isinstance(value, bool | int):
+        return "INTEGER"
+    if isinstance(value, float):
+        return "FLOAT"
+    return "TEXT"
+
+
 class ReadModel:
     """The read model database of a ledger home (``readmodel.db``)."""
 
@@ -69,6 +77,7 @@ class ReadModel:
         conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         self.db = sqlite_utils.Database(conn)
+        self._columns: dict[str, list[str]] = {}
         if CHECKPOINT_TABLE not in self.db.table_names():
             self.db[CHECKPOINT_TABLE].insert({"id": 1, "next_block": 0}, pk="id")
 
@@ -101,13 +110,53 @@ class ReadModel:
                 else:
                     deletes[table].discard(pk)
                     upserts[table][pk] = _row(attrs, w.value, block.number, tx.tx_id, tx.timestamp)
+        conn = self.db.conn
         with self.db.atomic():
             for table, pks in deletes.items():
-                if table in self.db.table_names():
-                    self.db.conn.executemany(f"DELETE FROM [{table}] WHERE _key=?", [(pk,) for pk in pks])
+                if self._table_columns(table):
+                    conn.executemany(f"DELETE FROM [{table}] WHERE _key=?", [(pk,) for pk in pks])
             for table, rows in upserts.items():
-                self.db[table].upsert_all(list(rows.values()), pk="_key", alter=True)
-            self.db.conn.execute(f"UPDATE {CHECKPOINT_TABLE} SET next_block=? WHERE id=1", (block.number + 1,))
+                self._replace(table, list(rows.values()))
+            conn.execute(f"UPDATE {CHECKPOINT_TABLE} SET next_block=? WHERE id=1", (block.number + 1,))
+
+    def _table_columns(self, table: str) -> list[str]:
+        """Columns of a table (cached; empty when the table does not exist yet)."""
+        cols = self._columns.get(table)
+        if cols is None:
+            cols = [r[1] for r in self.db.conn.execute(f"PRAGMA table_info([{table}])")]
+            if cols:
+                self._columns[table] = cols
+        return cols
+
+    def _replace(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Write whole records (a record's row is replaced, never merged), creating or widening the table.
+
+        Plain SQL instead of sqlite-utils' upsert: this runs for every block the API commits, and sqlite-utils
+        re-inspects the table on every call. Column types follow the first value seen, as sqlite-utils does.
+        """
+        conn = self.db.conn
+        cols = self._table_columns(table)
+        wanted: dict[str, Any] = {}
+        for row in rows:
+            for k, v in row.items():
+                if k not in wanted or wanted[k] is None:
+                    wanted[k] = v
+        if not cols:
+            defs = ", ".join(f"[{c}] {_sql_type(v)}" for c, v in wanted.items() if c != "_key")
+            conn.execute(f"CREATE TABLE [{table}] ([_key] TEXT PRIMARY KEY{', ' + defs if defs else ''})")
+            cols = ["_key", *[c for c in wanted if c != "_key"]]
+        else:
+            for c, v in wanted.items():
+                if c not in cols:
+                    conn.execute(f"ALTER TABLE [{table}] ADD COLUMN [{c}] {_sql_type(v)}")
+                    cols = [*cols, c]
+        self._columns[table] = cols
+        marks = ",".join("?" * len(cols))
+        names = ",".join(f"[{c}]" for c in cols)
+        conn.executemany(
+            f"INSERT OR REPLACE INTO [{table}] ({names}) VALUES ({marks})",
+            [tuple(row.get(c) for c in cols) for row in rows],
+        )
 
     def follow(self, blocks: Iterable[Block]) -> int:
         """Apply blocks until the iterable ends; returns how many were applied."""

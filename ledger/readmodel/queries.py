@@ -15,6 +15,8 @@ from typing import Any
 from ledger.readmodel.builder import ReadModel
 
 _JSON_COLUMNS = {
+    "shipment",
+    "decommissioned",
     "anomalies",
     "anomaly_details",
     "flags",

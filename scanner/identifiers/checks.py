@@ -42,9 +42,7 @@ def verify_check_digit(kind: str, key: str) -> None:
 def normalise_gtin(gtin: str) -> str:
     """Pad a GTIN-8/12/13 to GTIN-14 and verify its check digit (the ledger keys parts by GTIN-14)."""
     if not gtin.isdigit() or len(gtin) not in (8, 12, 13, 14):
-        raise IdentifierValidationError(
-            f"GTIN {gtin!r} must have 8, 12, 13 or 14 digits", value=gtin, field="gtin"
-        )
+        raise IdentifierValidationError(f"GTIN {gtin!r} must have 8, 12, 13 or 14 digits", value=gtin, field="gtin")
     verify_check_digit("GTIN", gtin.zfill(14))
     return gtin.zfill(14)
 
@@ -97,9 +95,7 @@ def mh10_date(value: str, di: str) -> dt.date:
     try:
         return dt.date(int(value[:4]), int(value[4:6]), int(value[6:8]))
     except ValueError:
-        raise IdentifierValidationError(
-            f"DI {di} date {value} is not a calendar date", value=value, field=di
-        ) from None
+        raise IdentifierValidationError(f"DI {di} date {value} is not a calendar date", value=value, field=di) from None
 
 
 def mh10_week(value: str, di: str, *, year_digits: int) -> str:

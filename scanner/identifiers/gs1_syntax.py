@@ -190,16 +190,12 @@ def parse_digital_link(uri: str) -> Pairs:
         raise IdentifierParseError(f"Digital Link URI {show(uri)} has no /AI/value path", value=uri)
     tail = segments[start:]
     if len(tail) % 2:
-        raise IdentifierParseError(
-            f"Digital Link URI {show(uri)} has an AI without a value ({tail[-1]})", value=uri
-        )
+        raise IdentifierParseError(f"Digital Link URI {show(uri)} has an AI without a value ({tail[-1]})", value=uri)
     pairs: Pairs = []
     for i in range(0, len(tail), 2):
         ai = lookup_ai(tail[i])
         if ai.ai != tail[i]:
-            raise IdentifierParseError(
-                f"unknown GS1 Application Identifier /{tail[i]}/ in {show(uri)}", value=uri
-            )
+            raise IdentifierParseError(f"unknown GS1 Application Identifier /{tail[i]}/ in {show(uri)}", value=uri)
         value = unquote(tail[i + 1])
         if ai.ai in ("01", "02") and value.isdigit() and len(value) in (8, 12, 13):
             value = value.zfill(14)  # Digital Link allows GTIN-8/12/13 in the path (GS1 DL 1.2, 4.4)
@@ -208,9 +204,7 @@ def parse_digital_link(uri: str) -> Pairs:
         if key.isdigit():
             ai = lookup_ai(key)
             if ai.ai != key:
-                raise IdentifierParseError(
-                    f"unknown GS1 Application Identifier ?{key}= in {show(uri)}", value=uri
-                )
+                raise IdentifierParseError(f"unknown GS1 Application Identifier ?{key}= in {show(uri)}", value=uri)
             pairs.append((key, value))
     return pairs
 
@@ -230,8 +224,7 @@ def validate_pair(ai_code: str, value: str) -> None:
         bad = first_outside_cset82(value) if "X" in ai.format else None
         if bad is not None:
             raise IdentifierValidationError(
-                f"AI ({ai_code}) value {show(value)} contains {bad!r}, "
-                "which GS1 character set 82 does not allow",
+                f"AI ({ai_code}) value {show(value)} contains {bad!r}, which GS1 character set 82 does not allow",
                 value=value,
                 field=ai_code,
             )

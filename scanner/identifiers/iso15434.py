@@ -37,14 +37,10 @@ def parse_message(text: str) -> list[Envelope]:
             header, an unsupported format, or an empty envelope.
     """
     if not text.startswith(HEADER):
-        raise IdentifierParseError(
-            f"ISO/IEC 15434 message {show(text)} must start with '[)>' and RS", value=text
-        )
+        raise IdentifierParseError(f"ISO/IEC 15434 message {show(text)} must start with '[)>' and RS", value=text)
     end = text.find(EOT)
     if end < 0:
-        raise IdentifierParseError(
-            f"truncated ISO/IEC 15434 message {show(text)}: no EOT trailer", value=text
-        )
+        raise IdentifierParseError(f"truncated ISO/IEC 15434 message {show(text)}: no EOT trailer", value=text)
     if end != len(text) - 1:
         raise IdentifierParseError(
             f"ISO/IEC 15434 message has data {show(text[end + 1 :])} after its EOT trailer", value=text
@@ -73,8 +69,6 @@ def parse_message(text: str) -> list[Envelope]:
         if fields[-1] == "":
             fields = fields[:-1]
         if not fields or any(not f for f in fields):
-            raise IdentifierParseError(
-                f"ISO/IEC 15434 format {fmt} envelope {show(raw)} has an empty field", value=raw
-            )
+            raise IdentifierParseError(f"ISO/IEC 15434 format {fmt} envelope {show(raw)} has an empty field", value=raw)
         envelopes.append(Envelope(fmt, fields))
     return envelopes

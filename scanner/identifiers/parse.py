@@ -42,9 +42,7 @@ def _from_15434(text: str) -> PartIdentifier:
         part = identifier_from_fields(dis)
         if ais:
             gs1 = identifier_from_pairs(ais)
-            return PartIdentifier(
-                **{**part.as_dict(), "gtin": gs1.gtin, "fields": {**gs1.fields, **part.fields}}
-            )
+            return PartIdentifier(**{**part.as_dict(), "gtin": gs1.gtin, "fields": {**gs1.fields, **part.fields}})
         return part
     return identifier_from_pairs(ais)
 

@@ -48,9 +48,7 @@ def unescape(text: str) -> str:
 
 def show(text: str, limit: int = 80) -> str:
     """Quote scanned text for an error message, with separators spelled out and long input shortened."""
-    out = "".join(
-        _SHOWN.get(ch, ch) if ch in _SHOWN or ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text
-    )
+    out = "".join(_SHOWN.get(ch, ch) if ch in _SHOWN or ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
     if len(out) > limit:
         out = out[: limit - 3] + "..."
     return "'" + out.replace("'", "\\'") + "'"
@@ -76,9 +74,7 @@ def normalise(text: str) -> str:
             continue
         code = ord(ch)
         if code < 0x20 or code == 0x7F:
-            raise IdentifierParseError(
-                f"control character U+{code:04X} at position {pos} in {show(text)}", value=text
-            )
+            raise IdentifierParseError(f"control character U+{code:04X} at position {pos} in {show(text)}", value=text)
         if code > 0x7E:
             raise IdentifierParseError(
                 f"non-ASCII character {ch!r} (U+{code:04X}) at position {pos} in {show(text)}", value=text

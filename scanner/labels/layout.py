@@ -43,9 +43,7 @@ class Layout:
     lines: tuple[TextLine, ...]
 
 
-def layout(
-    content: LabelContent, width: float = DEFAULT_SIZE_PT[0], height: float = DEFAULT_SIZE_PT[1]
-) -> Layout:
+def layout(content: LabelContent, width: float = DEFAULT_SIZE_PT[0], height: float = DEFAULT_SIZE_PT[1]) -> Layout:
     """Place the symbol on the left and the title and lines on the right of a ``width`` x ``height`` label."""
     pad = max(2.0, 0.06 * min(width, height))
     n_modules = content.symbol.size + 2 * QUIET_ZONE_MODULES
@@ -61,7 +59,5 @@ def layout(
     size = max(MIN_FONT_PT, size)
     step = 1.25 * size
     top = pad + size
-    lines = tuple(
-        TextLine(x=text_x, y=top + i * step, size=size, text=t, bold=i == 0) for i, t in enumerate(texts)
-    )
+    lines = tuple(TextLine(x=text_x, y=top + i * step, size=size, text=t, bold=i == 0) for i, t in enumerate(texts))
     return Layout(width, height, symbol_x, symbol_y, module, lines)

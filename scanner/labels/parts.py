@@ -59,9 +59,7 @@ def content_from_fields(
     allowed = GS1_FIELDS if scheme == "gs1" else MH10_FIELDS
     extra = sorted(set(given) - set(allowed))
     if extra:
-        raise ValidationError(
-            f"{scheme} labels do not carry {', '.join(extra)}", value=extra[0], field=extra[0]
-        )
+        raise ValidationError(f"{scheme} labels do not carry {', '.join(extra)}", value=extra[0], field=extra[0])
     if "quantity" in given:
         try:
             given["quantity"] = int(given["quantity"])  # type: ignore[arg-type]
@@ -101,9 +99,7 @@ def read_parts_csv(text: str) -> list[LabelContent]:
     header = reader.fieldnames or []
     unknown = [c for c in header if c not in COLUMNS]
     if unknown:
-        raise ValidationError(
-            f"CSV column {unknown[0]!r} is not one of {', '.join(sorted(COLUMNS))}", value=unknown[0]
-        )
+        raise ValidationError(f"CSV column {unknown[0]!r} is not one of {', '.join(sorted(COLUMNS))}", value=unknown[0])
     out: list[LabelContent] = []
     for number, row in enumerate(reader, start=2):
         if None in row:

@@ -163,7 +163,7 @@ def test_tampered_history_row_is_named(busy_home: Path) -> None:
 
 
 def test_deleted_history_row_is_named(busy_home: Path) -> None:
-    key = "\x00part\x00urn:test:t:5\x00".encode()
+    key = b"\x00part\x00urn:test:t:5\x00"
     problem = _tamper(busy_home, "DELETE FROM history WHERE key=?", (key,))
     assert problem.startswith("history row")
     assert "urn:test:t:5" in problem

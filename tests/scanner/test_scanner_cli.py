@@ -104,9 +104,7 @@ def test_decode_prints_one_json_line_per_image(runner: CliRunner, tmp_path: Path
 
 def test_label_from_fields_and_from_csv(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "l.png"
-    result = runner.invoke(
-        label_app, ["--gtin", "04012345123456", "--serial", "X1", "--lot", "L7", "--out", str(out)]
-    )
+    result = runner.invoke(label_app, ["--gtin", "04012345123456", "--serial", "X1", "--lot", "L7", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {
         "out": str(out),
@@ -168,9 +166,7 @@ def test_label_from_fields_and_from_csv(runner: CliRunner, tmp_path: Path) -> No
         (["--gtin", "04012345123456", "--dpi", "5"], "error: dpi 5 must be 72-2400\n"),
     ],
 )
-def test_label_errors_are_one_line_exit_2(
-    runner: CliRunner, tmp_path: Path, args: list[str], message: str
-) -> None:
+def test_label_errors_are_one_line_exit_2(runner: CliRunner, tmp_path: Path, args: list[str], message: str) -> None:
     result = runner.invoke(label_app, [*args, "--out", str(tmp_path / "x.png")])
     assert result.exit_code == 2
     assert result.stderr == message

@@ -23,9 +23,7 @@ GS1_RAW = "01040123451234561125031421SN000187" + GS + "10LOT42"
 MH10 = "[)>" + RS + "06" + GS + "25SUN123456789SN0001234" + GS + "P84512345" + GS + "4LDE" + RS + EOT
 
 
-def scene(
-    symbol_img: np.ndarray, *, size: tuple[int, int] = (480, 640), at: tuple[int, int] = (60, 80)
-) -> np.ndarray:
+def scene(symbol_img: np.ndarray, *, size: tuple[int, int] = (480, 640), at: tuple[int, int] = (60, 80)) -> np.ndarray:
     frame = np.full(size, 200, dtype=np.uint8)
     h, w = symbol_img.shape
     frame[at[0] : at[0] + h, at[1] : at[1] + w] = symbol_img
@@ -60,9 +58,7 @@ def test_encode_validates_before_encoding(payload: str, error: type[Exception], 
         encode(payload)
 
 
-@pytest.mark.parametrize(
-    ("payload", "content_type", "sid"), [(GS1_HRI, "gs1", "]d2"), (MH10, "iso15434", "]d1")]
-)
+@pytest.mark.parametrize(("payload", "content_type", "sid"), [(GS1_HRI, "gs1", "]d2"), (MH10, "iso15434", "]d1")])
 def test_decode_frame_reports_everything(payload: str, content_type: str, sid: str) -> None:
     sym = encode(payload)
     [res] = decode(scene(sym.to_image(module_px=6)), frame=7)
@@ -164,9 +160,7 @@ def test_libdmtx_stage_keeps_fnc1_and_separators() -> None:
         (0, "zxing"),
         (354, "zxing-global"),
         (297, "zxing-fixed"),
-        pytest.param(
-            149, "libdmtx", marks=pytest.mark.skipif(not libdmtx.available(), reason="no libdmtx0b")
-        ),
+        pytest.param(149, "libdmtx", marks=pytest.mark.skipif(not libdmtx.available(), reason="no libdmtx0b")),
     ],
 )
 def test_cascade_stages_on_benchmark_scenes(seed: int, stage: str) -> None:
@@ -244,9 +238,7 @@ def test_payload_beyond_data_matrix_capacity_is_an_encode_error() -> None:
     fields = [("12V", "123456789"), ("S", "X")] + [(f"{i}Z", "a" * 100) for i in range(100, 128)]
     with pytest.raises(EncodeError) as exc:
         encode(to_15434(fields))
-    assert exc.value.message.startswith(
-        "Data Matrix encoder refused '[)><RS>06<GS>12V123456789<GS>SX<GS>100Zaaa"
-    )
+    assert exc.value.message.startswith("Data Matrix encoder refused '[)><RS>06<GS>12V123456789<GS>SX<GS>100Zaaa")
     assert exc.value.message.endswith(
         "Error 729: Input too long, requires too many codewords (maximum 1558) (retval: 5)"
     )

@@ -107,9 +107,7 @@ def test_processing_countries_are_validated_code_by_code() -> None:
         ("(01)04012345123456(21)A/B%C", "https://id.gs1.org/01/04012345123456/21/A%2FB%25C", True, "01"),
     ],
 )
-def test_uid_uses_the_primary_key_and_identity_qualifiers_only(
-    text: str, uid: str, serialized: bool, key: str
-) -> None:
+def test_uid_uses_the_primary_key_and_identity_qualifiers_only(text: str, uid: str, serialized: bool, key: str) -> None:
     part = parse(text)
     assert (part.uid, part.serialized, part.primary_key) == (uid, serialized, key)
 
@@ -270,9 +268,7 @@ def test_gs1_errors_name_the_offending_value(text: str, error: type[Exception], 
 
 
 def test_oversized_input_is_refused_before_parsing() -> None:
-    with pytest.raises(
-        IdentifierParseError, match="scan of 5000 characters is longer than any Data Matrix payload"
-    ):
+    with pytest.raises(IdentifierParseError, match="scan of 5000 characters is longer than any Data Matrix payload"):
         parse("0" * 5000)
 
 

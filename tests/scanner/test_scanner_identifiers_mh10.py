@@ -94,9 +94,7 @@ def test_typed_fields_come_from_their_dis() -> None:
 
 
 def test_format_05_and_06_envelopes_in_one_message_merge() -> None:
-    text = (
-        "[)>" + RS + "06" + GS + "12V123456789" + GS + "SSN1" + RS + "05" + GS + "0104012345123456" + RS + EOT
-    )
+    text = "[)>" + RS + "06" + GS + "12V123456789" + GS + "SSN1" + RS + "05" + GS + "0104012345123456" + RS + EOT
     part = parse(text)
     assert part.scheme == "mh10"
     assert part.uid == "urn:usmca:uii:UN123456789SN1"
@@ -105,9 +103,7 @@ def test_format_05_and_06_envelopes_in_one_message_merge() -> None:
 
 
 def test_lot_label_is_refused_where_a_serial_is_required() -> None:
-    with pytest.raises(
-        SerialRequiredError, match="urn:usmca:lot:UN123456789:12345678:A2B4C6D8E identifies a lot"
-    ):
+    with pytest.raises(SerialRequiredError, match="urn:usmca:lot:UN123456789:12345678:A2B4C6D8E identifies a lot"):
         parse(msg("P12345678", "12V123456789", "1TA2B4C6D8E"), require_serial=True)
 
 

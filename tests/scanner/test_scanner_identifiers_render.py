@@ -85,22 +85,7 @@ def test_every_mh10_rendering_parses_back_to_the_same_part(fields: dict) -> None
 
 def test_15434_with_gs1_envelope() -> None:
     text = to_15434([("12V", "123456789"), ("S", "X")], gs1_pairs=[("01", "04012345123456")])
-    assert (
-        text
-        == "[)>"
-        + RS
-        + "06"
-        + GS
-        + "12V123456789"
-        + GS
-        + "SX"
-        + RS
-        + "05"
-        + GS
-        + "0104012345123456"
-        + RS
-        + EOT
-    )
+    assert text == "[)>" + RS + "06" + GS + "12V123456789" + GS + "SX" + RS + "05" + GS + "0104012345123456" + RS + EOT
     assert parse(payload_for(parse(text))) == parse(text)
 
 
