@@ -15,7 +15,10 @@ shipped:
    builds the gRPC server with explicit key, certificate and client CA paths.
 5. **``invoke_chaincode`` crashes the peer's handler** (it sends a ChaincodeInput where a ChaincodeSpec is
    expected). :class:`CompatStub` refuses it with a Forbidden error naming the target chaincode.
-6. **A WARNING line per peer message.** :class:`PeerHandler` dispatches without it.
+6. **Peer ERROR replies are taken as success** (a refused state request then fails later as an unreadable
+   protobuf). :class:`CheckedQueue` fails the waiting request with the peer's own message (``PeerRefused``).
+7. **A WARNING line and four eagerly formatted INFO lines per peer message.** :class:`PeerHandler` reads the
+   stream and dispatches without them.
 
 The fixes reach into the shim's internals, so this module refuses to load against any other version of the
 library: an upgrade must re-check each defect rather than silently run half-patched.
@@ -24,6 +27,8 @@ library: an upgrade must re-check each defect rather than silently run half-patc
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import sys
 from collections.abc import AsyncIterable
 from importlib import metadata
 from typing import Any
@@ -33,7 +38,7 @@ from fabric_protos.peer import chaincode_shim_pb2 as shim_pb
 from fabric_protos.peer import proposal_response_pb2 as response_pb
 
 from chaincode.fabric import ResponseCode, ShimHandler, ShimStates, ShimStub, new_error_msg
-from ledger.errors import Forbidden, ValidationError
+from ledger.errors import Forbidden, LedgerError, ValidationError
 
 #: The only library version these fixes were written and verified for.
 PINNED_VERSION = "2.5.4"
@@ -60,6 +65,34 @@ def check_version(installed: str | None = None) -> str:
 
 
 check_version()
+
+
+_MsgQueueHandler = sys.modules["fabric_chaincode_python.fabric_shim.msg_queue_handler"].MsgQueueHandler
+
+
+class PeerRefused(LedgerError):
+    """The peer answered a chaincode's state request with ERROR (e.g. a rich query on LevelDB)."""
+
+    kind = "peer_refused"
+
+
+class CheckedQueue(_MsgQueueHandler):
+    """The shim's per-transaction request queue, failing a request the peer answered with ERROR."""
+
+    async def handle_msg_response(self, response: shim_pb.ChaincodeMessage) -> None:
+        """Resolve (RESPONSE) or fail (ERROR) the transaction's oldest outstanding request, then send the next."""
+        if response.type != shim_pb.ChaincodeMessage.ERROR:
+            await super().handle_msg_response(response)
+            return
+        tx_context = response.channel_id + response.txid
+        queue = self.tx_queues.get(tx_context)
+        if not queue:
+            return
+        text = response.payload.decode("utf-8", "replace")
+        queue[0].future.set_exception(
+            PeerRefused(f"peer refused {queue[0].get_method()} in transaction {response.txid}: {text}", value=text)
+        )
+        await self._MsgQueueHandler__remove_current_and_send_next(tx_context)
 
 
 class CompatStub(ShimStub):
@@ -102,8 +135,24 @@ class PeerHandler(ShimHandler):
     """The shim's stream handler with serialized writes, chaincode events, the fixed stub, and no warnings."""
 
     async def chat_with_peer(self, stream: AsyncIterable[shim_pb.ChaincodeMessage], context: Any) -> None:
-        """Run the stream with every write serialized."""
-        await super().chat_with_peer(stream, SerializedStream(context))
+        """Register, then handle each peer message in its own task, every write serialized.
+
+        This is the library's loop without its per-message logging, and with :class:`CheckedQueue`.
+        """
+        self.state = ShimStates.CREATED
+        self.context = SerializedStream(context)
+        self.msg_queue_handler = CheckedQueue(self)
+        register = shim_pb.ChaincodeMessage(
+            type=shim_pb.ChaincodeMessage.REGISTER, payload=self.chaincode_id.SerializeToString()
+        )
+        register.timestamp.FromDatetime(dt.datetime.now(dt.UTC).replace(tzinfo=None))
+        await self.context.write(register)
+        async for message in stream:
+            if message is None:
+                return
+            self._track_task(self.handle_message(message))
+        if self._pending_tasks:
+            await asyncio.gather(*self._pending_tasks, return_exceptions=True)
 
     async def handle_message(self, msg: shim_pb.ChaincodeMessage) -> None:
         """Dispatch one peer message by handler state (the base class logs a WARNING for each)."""

@@ -40,7 +40,7 @@ class Timeouts:
     """Per-call deadlines (seconds) and the total time spent retrying a transient failure."""
 
     evaluate: float = 15.0
-    endorse: float = 30.0
+    endorse: float = 125.0  # the peer's chaincode execute timeout is 120 s (large batches)
     submit: float = 15.0
     commit_status: float = 60.0
     retry_budget: float = 30.0

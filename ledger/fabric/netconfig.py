@@ -258,6 +258,9 @@ def peer_core(sample: dict[str, Any], network: Network, org: OrgInfo, run: RunLa
                 "propagateEnvironment": ["CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG"],
             }
         ],
+        # A 5,000-scan RecordScans batch runs tens of seconds on a loaded 2-core host: 30 s defaults are too short.
+        "chaincode.executetimeout": "120s",
+        "peer.gateway.endorsementTimeout": "120s",
         "chaincode.logging.level": "warning",
         "chaincode.logging.shim": "warning",
     }.items():

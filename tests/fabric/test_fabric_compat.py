@@ -11,8 +11,17 @@ from pathlib import Path
 
 import pytest
 from fabric_protos.peer import chaincode_pb2
+from fabric_protos.peer import chaincode_shim_pb2 as shim_pb
 
-from chaincode.compat import PINNED_VERSION, CompatStub, SerializedStream, ShimVersionError, check_version
+from chaincode.compat import (
+    PINNED_VERSION,
+    CheckedQueue,
+    CompatStub,
+    PeerRefused,
+    SerializedStream,
+    ShimVersionError,
+    check_version,
+)
 from ledger.errors import Forbidden
 from ledger.fabric import proposal as wire
 from ledger.identity.network import load_network
@@ -83,3 +92,40 @@ def test_serialized_stream_never_has_two_writes_in_flight() -> None:
     ctx = asyncio.run(run())
     assert ctx.peak == 1
     assert sorted(ctx.written) == list(range(50))
+
+
+def test_peer_error_reply_fails_the_request_and_the_next_is_sent() -> None:
+    """2.5.4 resolves an ERROR reply as if it were the answer; the fixed queue raises the peer's message."""
+    from fabric_chaincode_python.fabric_shim.msg_queue_handler import QueueMessage
+
+    class Handler:
+        def __init__(self) -> None:
+            self.sent: list[shim_pb.ChaincodeMessage] = []
+            self.context = self
+
+        async def write(self, msg: shim_pb.ChaincodeMessage) -> None:
+            self.sent.append(msg)
+
+    def request(kind: int) -> shim_pb.ChaincodeMessage:
+        return shim_pb.ChaincodeMessage(type=kind, txid="tx1", channel_id="usmca")
+
+    async def run() -> tuple[BaseException | None, bytes, list[int]]:
+        handler = Handler()
+        queue = CheckedQueue(handler)
+        loop = asyncio.get_running_loop()
+        first, second = loop.create_future(), loop.create_future()
+        await queue.queue_msg(QueueMessage(request(shim_pb.ChaincodeMessage.GET_QUERY_RESULT), "GetQueryResult", first))
+        await queue.queue_msg(QueueMessage(request(shim_pb.ChaincodeMessage.GET_STATE), "GetState", second))
+        error = request(shim_pb.ChaincodeMessage.ERROR)
+        error.payload = b"ExecuteQuery not supported for leveldb"
+        await queue.handle_msg_response(error)
+        ok = request(shim_pb.ChaincodeMessage.RESPONSE)
+        ok.payload = b"value"
+        await queue.handle_msg_response(ok)
+        return first.exception(), (await second).payload, [m.type for m in handler.sent]
+
+    exc, value, sent = asyncio.run(run())
+    assert isinstance(exc, PeerRefused)
+    assert str(exc) == "peer refused GetQueryResult in transaction tx1: ExecuteQuery not supported for leveldb"
+    assert value == b"value"
+    assert sent == [shim_pb.ChaincodeMessage.GET_QUERY_RESULT, shim_pb.ChaincodeMessage.GET_STATE]
