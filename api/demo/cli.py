@@ -39,5 +39,8 @@ def run_cmd(
         typer.echo(f"usmca: seeding the demo supply chain into {home} ...", err=True)
         print_json(seed(home))
     typer.echo(f"usmca: demo credentials (org/role -> bearer token): {home / CREDENTIALS_FILE}", err=True)
-    typer.echo(f"usmca: open http://{host}:{port}/docs", err=True)
+    typer.echo(
+        f"usmca: web pages at http://{host}:{port}/ (sign in with a token from that file), API docs at /docs",
+        err=True,
+    )
     serve(home, host=host, port=port)

@@ -9,14 +9,10 @@ network is usable. Identities are the home's own (``usmca network init``): there
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import io
 import json
 import os
 import shutil
 import sys
-import tarfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,15 +22,14 @@ from typing import Any
 import yaml
 
 from ledger.errors import GatewayError, NotFound, ValidationError
+from ledger.fabric import lifecycle
 from ledger.fabric import netconfig as nc
 from ledger.fabric.connect import CHAINCODE_NAME, connect_fabric
-from ledger.fabric.processes import NetworkStartError, ProcessTable, healthy, port_open, run_tool, wait_until
+from ledger.fabric.processes import NetworkStartError, ProcessTable, healthy, port_open, wait_until
 from ledger.identity.network import Network, load_network
 
 #: A read-only transaction used to check that endorsement across orgs works (never submitted).
 PROBE_FUNCTION = "ListOrgs"
-CHAINCODE_VERSION = "1.0"
-CHAINCODE_SEQUENCE = 1
 BUILDER_SOURCE = Path(__file__).resolve().parents[2] / "network" / "builders" / "ccaas" / "bin"
 
 Log = Callable[[str], None]
@@ -89,14 +84,16 @@ class LocalNet:
         os.replace(tmp, self.run.state_file)
 
     # -- environment -----------------------------------------------------------------------------------------
-    def _env(self, **extra: str) -> dict[str, str]:
+    def env(self, **extra: str) -> dict[str, str]:
+        """The environment of a Fabric process: ours without stray CORE_/ORDERER_/FABRIC_ overrides."""
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CORE_", "ORDERER_", "FABRIC_"))}
         env.update({"FABRIC_LOGGING_SPEC": "warning", **extra})
         return env
 
-    def _peer_cli_env(self, msp_id: str) -> dict[str, str]:
+    def peer_cli_env(self, msp_id: str) -> dict[str, str]:
+        """The ``peer`` CLI environment of an org's admin talking to the org's peer over TLS."""
         peer = self.network.peer(msp_id)
-        return self._env(
+        return self.env(
             FABRIC_CFG_PATH=str(self.run.peer_dir(msp_id)),
             CORE_PEER_LOCALMSPID=msp_id,
             CORE_PEER_MSPCONFIGPATH=str(nc.admin_msp(self.network, msp_id)),
@@ -105,7 +102,8 @@ class LocalNet:
             CORE_PEER_TLS_ROOTCERT_FILE=str(peer.tls_dir / "ca.crt"),
         )
 
-    def _orderer_tls(self) -> Path:
+    def orderer_tls(self) -> Path:
+        """The first ordering node's TLS folder (its ``ca.crt`` verifies every orderer)."""
         assert self.network.orderer is not None
         return self.network.orderer.nodes[0].dir / "tls"
 
@@ -142,7 +140,7 @@ class LocalNet:
             proc = self.procs.start(
                 name,
                 [str(self.install.binary("orderer"))],
-                env=self._env(FABRIC_CFG_PATH=str(self.run.orderer_dir(node.name))),
+                env=self.env(FABRIC_CFG_PATH=str(self.run.orderer_dir(node.name))),
                 cwd=self.run.orderer_dir(node.name),
             )
             wait_until(lambda n=node: healthy(n.host, n.ops_port), f"orderer {node.name}", proc.log, timeout=timeout)
@@ -153,7 +151,7 @@ class LocalNet:
         proc = self.procs.start(
             f"peer-{msp_id}",
             [str(self.install.binary("peer")), "node", "start"],
-            env=self._env(FABRIC_CFG_PATH=str(self.run.peer_dir(msp_id))),
+            env=self.env(FABRIC_CFG_PATH=str(self.run.peer_dir(msp_id))),
             cwd=self.run.peer_dir(msp_id),
         )
         wait_until(lambda: healthy(peer.host, peer.ops_port), f"peer of {msp_id}", proc.log, timeout=timeout)
@@ -183,117 +181,8 @@ class LocalNet:
             "--client-ca",
             str(tls / "ca.crt"),
         ]
-        proc = self.procs.start(f"chaincode-{msp_id}", argv, env=self._env(), cwd=self.run.chaincode_dir(msp_id))
+        proc = self.procs.start(f"chaincode-{msp_id}", argv, env=self.env(), cwd=self.run.chaincode_dir(msp_id))
         wait_until(lambda: port_open(address), f"chaincode service of {msp_id}", proc.log, timeout=timeout)
-
-    # -- channel and chaincode -------------------------------------------------------------------------------
-    def create_channel(self) -> Path:
-        """Generate the genesis block and join every ordering node to the channel (channel participation API)."""
-        block = self.run.artifacts / f"{self.network.channel}.block"
-        run_tool(
-            [
-                str(self.install.binary("configtxgen")),
-                "-configPath",
-                str(self.run.artifacts),
-                "-profile",
-                nc.PROFILE,
-                "-outputBlock",
-                str(block),
-                "-channelID",
-                self.network.channel,
-            ],
-            env=self._env(),
-            what="configtxgen",
-        )
-        assert self.network.orderer is not None
-        for node in self.network.orderer.nodes:
-            tls = node.dir / "tls"
-            run_tool(
-                [
-                    str(self.install.binary("osnadmin")),
-                    "channel",
-                    "join",
-                    "--channelID",
-                    self.network.channel,
-                    "--config-block",
-                    str(block),
-                    "-o",
-                    f"{node.host}:{node.admin_port}",
-                    "--ca-file",
-                    str(tls / "ca.crt"),
-                    "--client-cert",
-                    str(tls / "server.crt"),
-                    "--client-key",
-                    str(tls / "server.key"),
-                ],
-                env=self._env(),
-                what=f"osnadmin channel join on {node.name}",
-            )
-        return block
-
-    def join_peer(self, msp_id: str, block: Path) -> None:
-        """Join one org's peer to the channel with the org admin's identity."""
-        run_tool(
-            [str(self.install.binary("peer")), "channel", "join", "-b", str(block)],
-            env=self._peer_cli_env(msp_id),
-            what=f"peer channel join for {msp_id}",
-        )
-
-    def package(self, msp_id: str) -> tuple[Path, str]:
-        """The org's CCaaS package (byte-for-byte reproducible) and its package id ``label:sha256``."""
-        code = _tgz({"connection.json": json.dumps(nc.connection_json(self.network, msp_id)).encode()})
-        pkg = _tgz({"metadata.json": nc.package_metadata(msp_id).encode(), "code.tar.gz": code})
-        d = self.run.chaincode_dir(msp_id)
-        d.mkdir(parents=True, exist_ok=True)
-        path = d / "usmca.tgz"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds the peer's TLS key
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pkg)
-        return path, f"{nc.package_label(msp_id)}:{hashlib.sha256(pkg).hexdigest()}"
-
-    def _lifecycle_common(self) -> list[str]:
-        assert self.network.orderer is not None
-        return [
-            "-o",
-            self.network.orderer.nodes[0].address,
-            "--tls",
-            "--cafile",
-            str(self._orderer_tls() / "ca.crt"),
-            "--channelID",
-            self.network.channel,
-            "--name",
-            CHAINCODE_NAME,
-            "--version",
-            CHAINCODE_VERSION,
-            "--sequence",
-            str(CHAINCODE_SEQUENCE),
-            "--signature-policy",
-            self.network.policy.fabric(),
-        ]
-
-    def install_and_approve(self, msp_id: str, path: Path, package_id: str) -> None:
-        """Install the org's package on its peer and approve the chaincode definition for the org."""
-        peer_bin = str(self.install.binary("peer"))
-        env = self._peer_cli_env(msp_id)
-        run_tool([peer_bin, "lifecycle", "chaincode", "install", str(path)], env=env, what=f"install on {msp_id}")
-        approve = [peer_bin, "lifecycle", "chaincode", "approveformyorg", *self._lifecycle_common()]
-        run_tool(
-            [*approve, "--package-id", package_id],
-            env=env,
-            what=f"approveformyorg for {msp_id}",
-        )
-
-    def commit_definition(self) -> None:
-        """Commit the chaincode definition, collecting every org peer's endorsement of the commit."""
-        targets: list[str] = []
-        for peer in self.network.peers():
-            targets += ["--peerAddresses", peer.address, "--tlsRootCertFiles", str(peer.tls_dir / "ca.crt")]
-        first = self.network.msp_ids[0]
-        run_tool(
-            [str(self.install.binary("peer")), "lifecycle", "chaincode", "commit", *self._lifecycle_common(), *targets],
-            env=self._peer_cli_env(first),
-            what="chaincode commit",
-        )
 
     def wait_for_endorsement(self, timeout: float = 90.0) -> float:
         """Wait until every org's gateway peer can gather a policy-satisfying endorsement; seconds waited."""
@@ -330,7 +219,7 @@ class LocalNet:
         log(f"orderer up ({time.monotonic() - t0:.1f} s)")
         block = self.run.artifacts / f"{self.network.channel}.block"
         if not state.get("channel"):
-            block = self.create_channel()
+            block = lifecycle.create_channel(self)
             state["channel"] = self.network.channel
             self._save(state)
             log(f"channel {self.network.channel} created ({time.monotonic() - t0:.1f} s)")
@@ -340,20 +229,20 @@ class LocalNet:
         joined = set(state.get("joined", []))
         for org in self.network.orgs:
             if org.msp_id not in joined:
-                self.join_peer(org.msp_id, block)
+                lifecycle.join_peer(self, org.msp_id, block)
                 joined.add(org.msp_id)
                 state["joined"] = sorted(joined)
                 self._save(state)
         packages: dict[str, str] = state.get("packages", {})
         for org in self.network.orgs:
             if org.msp_id not in packages:
-                path, package_id = self.package(org.msp_id)
-                self.install_and_approve(org.msp_id, path, package_id)
+                path, package_id = lifecycle.package(self, org.msp_id)
+                lifecycle.install_and_approve(self, org.msp_id, path, package_id)
                 packages[org.msp_id] = package_id
                 state["packages"] = packages
                 self._save(state)
         if not state.get("committed"):
-            self.commit_definition()
+            lifecycle.commit_definition(self)
             state["committed"] = True
             self._save(state)
             log(f"chaincode {CHAINCODE_NAME} committed ({time.monotonic() - t0:.1f} s)")
@@ -422,18 +311,3 @@ class LocalNet:
 def _dump(path: Path, doc: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
-
-
-def _tgz(files: dict[str, bytes]) -> bytes:
-    """A gzipped tar with fixed mtimes and owners, so the same content always has the same package id."""
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            info.mode = 0o644
-            tar.addfile(info, io.BytesIO(data))
-    out = io.BytesIO()
-    with gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as gz:
-        gz.write(raw.getvalue())
-    return out.getvalue()

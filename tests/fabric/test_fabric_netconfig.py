@@ -15,6 +15,7 @@ from fabric_net import with_orderer
 from typer.testing import CliRunner
 
 from ledger.errors import NotFound, ValidationError
+from ledger.fabric import lifecycle
 from ledger.fabric import netconfig as nc
 from ledger.fabric.cli import fabric_app
 from ledger.fabric.localnet import BUILDER_SOURCE, LocalNet
@@ -97,9 +98,9 @@ def test_connection_json_is_mutual_tls_next_to_the_peer(fabric_home: Path) -> No
 
 def test_package_is_reproducible_and_holds_connection_json(fabric_home: Path) -> None:
     net = LocalNet.open(fabric_home)
-    path, pkg_id = net.package(OEM)
+    path, pkg_id = lifecycle.package(net, OEM)
     first = path.read_bytes()
-    path2, pkg_id2 = net.package(OEM)
+    path2, pkg_id2 = lifecycle.package(net, OEM)
     assert (pkg_id, path2.read_bytes()) == (pkg_id2, first)
     assert pkg_id.startswith("usmca_oemmsp:") and len(pkg_id.split(":")[1]) == 64
     assert path.stat().st_mode & 0o077 == 0
@@ -108,7 +109,7 @@ def test_package_is_reproducible_and_holds_connection_json(fabric_home: Path) ->
         code = outer.extractfile("code.tar.gz").read()
     with tarfile.open(fileobj=io.BytesIO(gzip.decompress(code))) as inner:
         assert json.loads(inner.extractfile("connection.json").read())["address"].endswith(":30106")
-    assert net.package(TIER1)[1] != pkg_id
+    assert lifecycle.package(net, TIER1)[1] != pkg_id
 
 
 def test_external_builder_detect_build_release(tmp_path: Path) -> None:
