@@ -34,7 +34,10 @@ def main() -> None:
     parser.add_argument("--vehicles", type=int, default=24, help="vehicles to seed (ignored with --home)")
     parser.add_argument("--home", type=Path, default=None, help="an already seeded demo home")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--quick", action="store_true", help="6 vehicles and 5 repetitions (make bench)")
     args = parser.parse_args()
+    if args.quick:
+        args.vehicles, args.repeat = min(args.vehicles, 6), min(args.repeat, 5)
     home = args.home
     if home is None:
         home = Path(tempfile.mkdtemp(prefix="origin-ledger-")) / "home"

@@ -150,7 +150,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=5000, help="reads per burst / delivered run")
     ap.add_argument("--paced", type=int, default=300, help="reads in the paced run")
+    ap.add_argument("--quick", action="store_true", help="1,000 reads and 100 paced reads (make bench)")
     args = ap.parse_args()
+    if args.quick:
+        args.n, args.paced = min(args.n, 1000), min(args.paced, 100)
     with tempfile.TemporaryDirectory(prefix="station-bench-") as d:
         tmp = Path(d)
         burst_rate = burst(tmp, args.n)
