@@ -94,7 +94,9 @@ class Services:
         """
         n = 0
         with self._apply_lock:
-            for block in committed_blocks(self.home, self.readmodel.next_block, follow=False):
+            for block in committed_blocks(
+                self.home, self.readmodel.next_block, follow=False, backend=self.settings.backend
+            ):
                 self.readmodel.apply(block)
                 n += 1
         if n:

@@ -15,7 +15,12 @@ router = APIRouter(tags=["health"])
 def healthz(services: ServicesDep) -> JSONResponse:
     """Read the ledger tip; 503 with the reason when it cannot be read."""
     try:
-        height = sum(1 for _ in committed_blocks(services.home, max(0, services.readmodel.next_block - 1)))
+        height = sum(
+            1
+            for _ in committed_blocks(
+                services.home, max(0, services.readmodel.next_block - 1), backend=services.settings.backend
+            )
+        )
         tip = services.readmodel.next_block - 1 + height
     except Exception as exc:
         return JSONResponse({"status": "unavailable", "detail": str(exc)}, status_code=503)

@@ -45,7 +45,7 @@ def list_blocks(
 ) -> dict[str, Any]:
     """Blocks with their transactions' ids, codes, functions and written keys."""
     out = []
-    for block in committed_blocks(services.home, start):
+    for block in committed_blocks(services.home, start, backend=services.settings.backend):
         out.append(_block_json(block))
         if len(out) >= limit:
             break
@@ -55,7 +55,7 @@ def list_blocks(
 @router.get("/blocks/{number}", summary="One committed block")
 def get_block(services: ServicesDep, _: PrincipalDep, number: int) -> dict[str, Any]:
     """One block by number."""
-    for block in committed_blocks(services.home, number):
+    for block in committed_blocks(services.home, number, backend=services.settings.backend):
         return _block_json(block)
     raise NotFound(f"block {number} does not exist", value=number)
 

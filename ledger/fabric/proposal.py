@@ -180,7 +180,8 @@ def deliver_envelope(
     """A signed ``DELIVER_SEEK_INFO`` envelope asking a peer for full blocks from ``start``.
 
     With ``follow`` the peer keeps the stream open and sends blocks as they commit; without it the stream ends
-    at the newest block (``FAIL_IF_NOT_READY`` would instead refuse a start beyond the tip).
+    at the newest block, and a start beyond the tip is answered NOT_FOUND at once (``FAIL_IF_NOT_READY``)
+    instead of waiting for that block to be committed.
     """
     nonce = os.urandom(NONCE_BYTES) if nonce is None else nonce
     creator = identity.creator
@@ -197,7 +198,7 @@ def deliver_envelope(
     seek = ab_pb2.SeekInfo(
         start=ab_pb2.SeekPosition(specified=ab_pb2.SeekSpecified(number=start)),
         stop=stop,
-        behavior=ab_pb2.SeekInfo.BLOCK_UNTIL_READY,
+        behavior=ab_pb2.SeekInfo.BLOCK_UNTIL_READY if follow else ab_pb2.SeekInfo.FAIL_IF_NOT_READY,
     )
     payload = common_pb2.Payload(
         header=common_pb2.Header(

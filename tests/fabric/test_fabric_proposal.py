@@ -100,8 +100,11 @@ def test_commit_status_and_events_requests_are_signed(who: wire.ClientIdentity) 
     assert newest.start_position.HasField("newest")
 
 
-@pytest.mark.parametrize(("follow", "stop_kind"), [(True, "specified"), (False, "newest")])
-def test_deliver_seek_envelope(who: wire.ClientIdentity, follow: bool, stop_kind: str) -> None:
+@pytest.mark.parametrize(
+    ("follow", "stop_kind", "behavior"),
+    [(True, "specified", ab_pb2.SeekInfo.BLOCK_UNTIL_READY), (False, "newest", ab_pb2.SeekInfo.FAIL_IF_NOT_READY)],
+)
+def test_deliver_seek_envelope(who: wire.ClientIdentity, follow: bool, stop_kind: str, behavior: int) -> None:
     env = wire.deliver_envelope(who, "usmca", 5, follow=follow)
     assert verify_signature(who.cert_pem, env.payload, env.signature)
     payload = common_pb2.Payload.FromString(env.payload)
@@ -110,7 +113,7 @@ def test_deliver_seek_envelope(who: wire.ClientIdentity, follow: bool, stop_kind
     seek = ab_pb2.SeekInfo.FromString(payload.data)
     assert seek.start.specified.number == 5
     assert seek.stop.WhichOneof("Type") == stop_kind
-    assert seek.behavior == ab_pb2.SeekInfo.BLOCK_UNTIL_READY
+    assert seek.behavior == behavior
 
 
 def _prepared(result: bytes) -> common_pb2.Envelope:

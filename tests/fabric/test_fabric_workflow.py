@@ -115,6 +115,7 @@ def test_blocks_stream_from_a_checkpoint_with_writes_and_event(backend: Backend)
     assert all(a.hash == b.previous_hash for a, b in itertools.pairwise(first))
     for b in first:
         ck.checkpoint(b.number)
+    assert list(gw.blocks(ck.block_number, follow=False)) == []  # at the tip: nothing new, no error
     number = f"CAST-{_fresh()}"
     gw.submit("RegisterPartType", js(_part_type(number)))
     more = list(gw.blocks(ck.block_number, follow=False))
