@@ -20,6 +20,7 @@ from api.core.deps import ServicesDep, require_roles
 from api.routes.parts import catch_up, doc, is_auditor
 from api.routes.scans import PROBLEM_RESPONSES
 from ledger.errors import ValidationError
+from ledger.readmodel.queries import part_filter
 
 router = APIRouter(prefix="/v1", tags=["containment"], responses=PROBLEM_RESPONSES)
 Inspector = Annotated[Principal, Depends(require_roles("compliance", "auditor", "admin"))]
@@ -78,19 +79,11 @@ def containment(
             field="produced_from",
         )
     catch_up(services, timeout=1.0)
-    conds, params = [], []
-    for column, value in filters.items():
-        if value:
-            conds.append(f"{column} = ?")
-            params.append(value)
-    if produced_from:
-        conds.append("production_date >= ?")
-        params.append(produced_from)
-    if produced_to:
-        conds.append("production_date <= ?")
-        params.append(produced_to)
+    where, params = part_filter(
+        lot=lot, producer=supplier, part_type=part_type, produced_from=produced_from, produced_to=produced_to
+    )
     q = services.queries()
-    matches = [doc(p) for p in q.parts(" AND ".join(conds), params, limit=MAX_MATCHES + 1)]
+    matches = [doc(p) for p in q.parts(where, params, limit=MAX_MATCHES + 1)]
     truncated = len(matches) > MAX_MATCHES
     matches = matches[:MAX_MATCHES]
     auditor = is_auditor(services, principal)

@@ -41,6 +41,29 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def part_filter(
+    *,
+    lot: str | None = None,
+    producer: str | None = None,
+    part_type: str | None = None,
+    produced_from: str | None = None,
+    produced_to: str | None = None,
+) -> tuple[str, list[Any]]:
+    """The SQL condition on the part table for a recall search ('' when no filter is given)."""
+    conds, params = [], []
+    for column, value in (("lot", lot), ("producer_msp", producer), ("part_type", part_type)):
+        if value:
+            conds.append(f"{column} = ?")
+            params.append(value)
+    if produced_from:
+        conds.append("production_date >= ?")
+        params.append(produced_from)
+    if produced_to:
+        conds.append("production_date <= ?")
+        params.append(produced_to)
+    return " AND ".join(conds), params
+
+
 def _has(model: ReadModel, table: str) -> bool:
     return table in model.db.table_names()
 
@@ -137,21 +160,13 @@ class Queries:
         limit: int = 10000,
     ) -> list[dict[str, Any]]:
         """For a recall: every top-level assembly containing matching parts, and where each is now."""
-        conds, params = [], []
-        for column, value in (("lot", lot), ("producer_msp", producer), ("part_type", part_type)):
-            if value:
-                conds.append(f"{column} = ?")
-                params.append(value)
-        if produced_from:
-            conds.append("production_date >= ?")
-            params.append(produced_from)
-        if produced_to:
-            conds.append("production_date <= ?")
-            params.append(produced_to)
-        if not conds:
+        where, params = part_filter(
+            lot=lot, producer=producer, part_type=part_type, produced_from=produced_from, produced_to=produced_to
+        )
+        if not where:
             return []
         affected: dict[str, dict[str, Any]] = {}
-        for p in self.parts(" AND ".join(conds), params, limit=limit):
+        for p in self.parts(where, params, limit=limit):
             top = self.top_level(p["uid"]) or p
             entry = affected.setdefault(
                 top["uid"],
