@@ -138,12 +138,11 @@ def _api_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict,
     return home, tokens, roles
 
 
-@pytest.fixture
-def api_server(_api_template: tuple[Path, dict, dict], tmp_path: Path) -> Iterator[ApiServer]:
-    """A real uvicorn server on 127.0.0.1 over a fresh copy of a registered network, a credential per member."""
-    template, tokens, roles = _api_template
+def serve_copy(template: tuple[Path, dict, dict], tmp_path: Path) -> Iterator[ApiServer]:
+    """Serve a fresh copy of a template home (and its credentials) with a real uvicorn server on 127.0.0.1."""
+    source, tokens, roles = template
     home = tmp_path / "home"
-    shutil.copytree(template, home)
+    shutil.copytree(source, home)
     settings = Settings(home=home, host="127.0.0.1", port=free_port(), readmodel_poll_seconds=0.02)
     running = start_server(settings)
     api = ApiServer(running.base_url, home, tokens, roles)
@@ -152,6 +151,12 @@ def api_server(_api_template: tuple[Path, dict, dict], tmp_path: Path) -> Iterat
     finally:
         api.close()
         running.stop()
+
+
+@pytest.fixture
+def api_server(_api_template: tuple[Path, dict, dict], tmp_path: Path) -> Iterator[ApiServer]:
+    """A real uvicorn server on 127.0.0.1 over a fresh copy of a registered network, a credential per member."""
+    yield from serve_copy(_api_template, tmp_path)
 
 
 # -- helpers for building a small supply chain through the API ---------------------------------------------------

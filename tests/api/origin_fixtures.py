@@ -13,11 +13,10 @@ from typing import Any
 
 import pytest
 
-from api.core.settings import Settings
 from ledger.bootstrap import register_network
 from ledger.embedded.ledger import EmbeddedLedger
 from ledger.samples import _org, small_network_config
-from tests.api.conftest import ApiServer, credentials, free_port, start_server
+from tests.api.conftest import ApiServer, credentials, serve_copy
 from tests.helpers import make_network
 
 TIER3 = "Tier3MSP"
@@ -125,19 +124,7 @@ def chain_template_fixture(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pa
 @pytest.fixture(name="chain_server")
 def chain_server_fixture(_chain_template: tuple[Path, dict, dict], tmp_path: Path) -> Iterator[ApiServer]:
     """A real server on 127.0.0.1 over a fresh copy of the five-org network."""
-    import shutil
-
-    template, tokens, roles = _chain_template
-    home = tmp_path / "home"
-    shutil.copytree(template, home)
-    settings = Settings(home=home, host="127.0.0.1", port=free_port(), readmodel_poll_seconds=0.02)
-    running = start_server(settings)
-    api = ApiServer(running.base_url, home, tokens, roles)
-    try:
-        yield api
-    finally:
-        api.close()
-        running.stop()
+    yield from serve_copy(_chain_template, tmp_path)
 
 
 def pdf_page_png(pdf: bytes, stem: Path) -> Any:
