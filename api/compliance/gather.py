@@ -1,7 +1,8 @@
 """Reading what :func:`api.compliance.ledger_bom.build_request` needs: read model, certifications, own prices.
 
 Everything comes from the read model (committed ledger state, so a tree of thousands of parts is a couple of
-SQL statements) and the requester's own private store; nothing here writes. Parts the requester may not see
+SQL statements) and the requester's own private store (prices, and the producer figures of its model lines:
+steel and aluminum purchases, LVC, which the vehicle tests need); nothing here writes. Parts the requester may not see
 answer NotFound, exactly like a part that does not exist, so uids of other chains do not leak.
 """
 
@@ -51,6 +52,7 @@ class LedgerOrigin:
         self.requester = requester
         self.sees_all = sees_all
         self._prices = _prices(home, requester)
+        self._figures = PrivateStore(home, requester).producer_figures()
         self._visible = None if sees_all else self.graph.visible_ids(requester)
         self._types: dict[str, dict[str, Any]] = {}
         self._certs: dict[str, dict[str, Any] | None] = {}
@@ -81,9 +83,14 @@ class LedgerOrigin:
         extra: Mapping[str, Any] | None = None,
         tree: TreeNode | None = None,
     ) -> LedgerBom:
-        """The request for one part (NotFound when the requester may not see it); ``tree`` when already read."""
+        """The request for one part (NotFound when the requester may not see it); ``tree`` when already read.
+
+        The requester's producer figures of the part's type fill ``steel``, ``aluminum`` and ``lvc``; ``extra``
+        wins over them.
+        """
         tree = tree if tree is not None else _visible_part(self.queries, uid, self.requester, self.sees_all)
         self._load_types(tree)
+        own = self._figures.get(str((tree.part or {}).get("part_type")), {})
         return build_request(
             tree.as_dict(),
             requester=self.requester,
@@ -95,7 +102,7 @@ class LedgerOrigin:
             on=on,
             end_use=end_use,
             strict=strict,
-            extra=extra,
+            extra={**own, **(extra or {})},
             memo=self._status_memo,
         )
 

@@ -2,12 +2,16 @@
 
 It follows ``network/examples/demo-network.yaml``. Tier-3 mills certify aluminum and steel; Tier-2 suppliers in
 the US, Mexico and Canada make castings, seat frames and foam and certify them with lineage, while suppliers in
-Germany and China ship control units and gear forgings without certifications; Tier-1s build transmissions and
-seats; the OEM in Silao builds engines and vehicles. Every step is a real transaction signed by the member who
-would do it, with EPCIS events and their canonical hashes for every station read. One upstream certification
-(the foam's) is revoked, so the seat certification that relies on it reads back as not valid, and a few reads are
-suspicious (a cloned label, a read outside custody). Cost breakdowns stay in each org's private store; the
-ledger holds their salted commitments.
+Germany and China ship control units and gear forgings without certifications; Tier-1s build transmissions, rear
+axles, steering racks, front suspension modules and seats; the OEM in Silao builds engines and bodies in house
+(and certifies them itself) and assembles the vehicles, so every core part of a passenger vehicle is on the
+ledger. Every step is a real transaction signed by the member who would do it, with EPCIS events and their
+canonical hashes for every station read. One upstream certification (the foam's) is revoked, so the seat
+certification that relies on it reads back as not valid; one pilot lot of transmissions, built with imported
+modules, is certified non-originating, so the last vehicle fails the core-parts test on its own while the model
+line (24 vehicles by default, averaged) still qualifies; a few reads are suspicious (a cloned label, a read
+outside custody). Cost breakdowns, prices and the OEM's steel, aluminum and labor value content figures stay in
+each org's private store; the ledger holds the breakdowns' salted commitments.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from api.cli import create_credential
+from api.private.breakdown import Claim, check_claim, normalize
 from api.private.store import PrivateStore
 from ledger.bootstrap import read_point_uri, register_network
 from ledger.client import LedgerClient
@@ -73,12 +78,32 @@ PART_TYPES = [
     ),
     ("ForgingMSP", "GS-8HP-PLAN", "Planetary gear set, forged and hardened", "8483.40", "other", None, "268.00"),
     ("ElektronikMSP", "TCU-8HP", "Transmission control unit", "8537.10", "other", None, "184.00"),
-    ("DrivelineMSP", "AT8-250", "8-speed automatic transmission", "8708.40", "core_part", "transmission", "2140.00"),
+    ("DrivelineMSP", "AT8-250", "8-speed automatic transmission", "8708.40", "core_part", "transmission", "2460.00"),
     ("StampingMSP", "SF-FRONT", "Front seat frame, welded steel", "9401.90", "other", None, "96.00"),
     ("FoamMSP", "FC-FRONT", "Front seat cushion, moulded polyurethane", "9401.90", "other", None, "38.00"),
     ("SeatingMSP", "SEAT-FRONT-L", "Front seat assembly", "9401.20", "principal", None, "455.00"),
     ("OemMSP", "ENG-1.5T", "1.5 L turbocharged gasoline engine", "8407.34", "core_part", "engine", "2890.00"),
     ("OemMSP", "BJC-SEDAN", "Bajío Compact sedan, gasoline, 5 seats", "8703.23", "other", None, "21400.00"),
+    (
+        "OemMSP",
+        "BIW-BJC",
+        "Body-in-white, Bajío Compact, welded steel",
+        "8707.10",
+        "core_part",
+        "body_chassis",
+        "3380.00",
+    ),
+    ("DrivelineMSP", "AX-R-220", "Rear axle module, twist beam with hubs", "8708.50", "core_part", "axle", "615.00"),
+    ("DrivelineMSP", "EPS-R-14", "Electric power steering rack", "8708.94", "core_part", "steering", "418.00"),
+    (
+        "StampingMSP",
+        "SUS-F-MCP",
+        "Front suspension module, MacPherson struts on a steel subframe",
+        "8708.80",
+        "core_part",
+        "suspension",
+        "540.00",
+    ),
 ]
 
 #: Certifications: (certifier org, part number, criterion, method, rvc, originating, non-orig share, upstream
@@ -152,17 +177,20 @@ CERTS = [
         ["SeatingMSP"],
         {"total_cost": "84.00", "vnm": "18.48", "originating_materials": "41.00"},
     ),
+    # The imported gear sets (268) and control units (184) are its whole VNM: (2260 - 452) / 2260 = 80 %. With
+    # that share, the model line's transmissions average above 75 % despite the one pilot-lot transmission
+    # (from 16 vehicles up: 0.2 x (n - 1) + 1 <= 0.25 n); the vehicle that carries it still fails alone.
     (
         "DrivelineMSP",
         "AT8-250",
         "B",
         "NC",
-        "76.2",
+        "80.0",
         True,
-        "23.8",
+        "20.0",
         ["TC-8HP-CASE"],
         ["OemMSP"],
-        {"total_cost": "1905.00", "vnm": "452.00", "originating_materials": "980.00"},
+        {"total_cost": "2260.00", "vnm": "452.00", "originating_materials": "1180.00"},
     ),
     (
         "SeatingMSP",
@@ -176,7 +204,103 @@ CERTS = [
         ["OemMSP"],
         {"total_cost": "410.00", "vnm": "112.75", "originating_materials": "190.00"},
     ),
+    (
+        "DrivelineMSP",
+        "AX-R-220",
+        "B",
+        "NC",
+        "78.4",
+        True,
+        "21.6",
+        [],
+        ["OemMSP"],
+        {"total_cost": "560.00", "vnm": "120.96", "originating_materials": "265.00"},
+    ),
+    (
+        "DrivelineMSP",
+        "EPS-R-14",
+        "B",
+        "NC",
+        "76.5",
+        True,
+        "23.5",
+        [],
+        ["OemMSP"],
+        {"total_cost": "380.00", "vnm": "89.30", "originating_materials": "150.00"},
+    ),
+    (
+        "StampingMSP",
+        "SUS-F-MCP",
+        "B",
+        "NC",
+        "79.0",
+        True,
+        "21.0",
+        ["ERW-TUBE-25"],
+        ["OemMSP"],
+        {"total_cost": "500.00", "vnm": "105.00", "originating_materials": "230.00"},
+    ),
+    # The OEM certifies what it makes in house, with its own cost data (no customer: it is its own user).
+    (
+        "OemMSP",
+        "ENG-1.5T",
+        "B",
+        "NC",
+        "77.5",
+        True,
+        "22.5",
+        [],
+        [],
+        {
+            "total_cost": "2750.00",
+            "vnm": "618.75",
+            "originating_materials": "1240.00",
+            "labor": "410.00",
+            "overhead": "335.00",
+        },
+    ),
+    (
+        "OemMSP",
+        "BIW-BJC",
+        "B",
+        "NC",
+        "82.0",
+        True,
+        "18.0",
+        [],
+        [],
+        {
+            "total_cost": "3300.00",
+            "vnm": "594.00",
+            "originating_materials": "1610.00",
+            "labor": "640.00",
+            "overhead": "456.00",
+        },
+    ),
 ]
+
+#: A pilot lot of transmissions built with imported valve bodies and torque converters (not traced on the
+#: ledger): Great Lakes Driveline states it non-originating for that lot, so the vehicle it goes into fails the
+#: core-parts test (its transmission's RVC is below the Table A.2 threshold). Same cost as a regular one; the
+#: imported modules (488.16) replace originating ones: (2260 - 940.16) / 2260 = 58.4 %.
+PILOT_LOT_SUFFIX = "P"
+PILOT_TRANSMISSION = {
+    "origin_criterion": "B",
+    "method": "NC",
+    "rvc": "58.4",
+    "originating": False,
+    "non_originating_share": "41.6",
+    "cost_breakdown": {"total_cost": "2260.00", "vnm": "940.16", "originating_materials": "691.84"},
+}
+
+#: The OEM's producer figures for the model line over the blanket period (CA-ROO s.17, s.18): steel and aluminum
+#: purchases in USD, LVC in points of the vehicle's net cost (Silao assembly wages are below US$16/h, so the
+#: high-wage content comes from US and Canadian parts and the OEM's engineering centre).
+PRODUCER_FIGURES: dict[str, Any] = {
+    "steel": {"purchases": "18400000", "originating": "15270000"},
+    "aluminum": {"purchases": "6150000", "originating": "4710000"},
+    "lvc": {"material_manufacturing": "31.5", "technology": "6.5", "assembly": "3.0"},
+}
 
 
 @dataclass
@@ -310,41 +434,70 @@ class Seeder:
         )
         self.count("assemblies")
 
+    def submit_certification(self, msp: str, body: dict[str, Any], costs: dict[str, Any]) -> None:
+        """Certify as the API does: the breakdown must support the claim, and is kept before the ledger commit."""
+        certifier = next(m for m in self.network.members(msp) if m.role is Role.CERTIFIER)
+        data = normalize(costs)
+        check_claim(data, Claim(body.get("method"), body.get("rvc"), body["non_originating_share"]))
+        store = PrivateStore(self.home, msp)
+        opening = store.commit_breakdown(data)
+        body = {**body, "issuer_msp": msp, "cost_commitment": opening.commitment()}
+        store.reserve_breakdown(body["cert_id"], opening)
+        try:
+            LedgerClient(connect(self.home, msp, certifier.name)).submit_certification(body, certifier.signer)
+        except BaseException:
+            store.release_breakdown(body["cert_id"])
+            raise
+        self.count("certifications")
+
     def certify(self) -> None:
-        """Suppliers certify origin bottom-up, each relying on its suppliers' certifications."""
-        by_pn = {c[1]: c for c in CERTS}
+        """Suppliers (and the OEM for its in-house parts) certify origin bottom-up, relying on upstream ones."""
         for msp, pn, crit, method, rvc, orig, share, upstream, customers, costs in CERTS:
-            certifier = next(m for m in self.network.members(msp) if m.role is Role.CERTIFIER)
-            store = PrivateStore(self.home, msp)
-            opening = store.commit_breakdown(costs)
             cert_id = f"CO-{msp.removesuffix('MSP').upper()}-{pn}-{self.today.year}"
             body: dict[str, Any] = {
                 "cert_id": cert_id,
                 "part_type": self.type_ids[pn],
-                "issuer_msp": msp,
                 "scope": blanket_period(self.today),
                 "origin_criterion": crit,
                 "originating": orig,
                 "non_originating_share": share,
-                "cost_commitment": opening.commitment(),
                 "upstream": [self.cert_ids[u] for u in upstream],
                 "customers": customers,
             }
             if method:
                 body |= {"method": method, "rvc": rvc}
-            client = LedgerClient(connect(self.home, msp, certifier.name))
-            client.submit_certification(body, certifier.signer)
-            store.keep_breakdown(cert_id, opening)
+            self.submit_certification(msp, body, costs)
             self.cert_ids[pn] = cert_id
-            assert by_pn[pn]
-            self.count("certifications")
+
+    def certify_pilot_lot(self, lot: str) -> None:
+        """Driveline states the pilot lot of transmissions non-originating (issued after, so it wins for the lot)."""
+        pilot = dict(PILOT_TRANSMISSION)
+        costs = pilot.pop("cost_breakdown")
+        body = {
+            **pilot,
+            "cert_id": f"CO-DRIVELINE-AT8-250-{lot}",
+            "part_type": self.type_ids["AT8-250"],
+            "scope": {"kind": "lots", "lots": [lot]},
+            "upstream": [],
+            "customers": ["OemMSP"],
+        }
+        self.submit_certification("DrivelineMSP", body, costs)
+        self.cert_ids["AT8-250@pilot"] = body["cert_id"]
+
+    def producer_figures(self) -> None:
+        """The OEM records its steel and aluminum purchases and LVC for the model line in its private store."""
+        PrivateStore(self.home, "OemMSP").set_producer_figures(
+            self.type_ids["BJC-SEDAN"],
+            **PRODUCER_FIGURES,
+            note="period {from}..{to}".format_map(blanket_period(self.today)),
+        )
 
     def prices(self) -> None:
         """Each buyer's purchase prices (private), used for its own RVC."""
         buyers = {
             "DrivelineMSP": ["TC-8HP-CASE", "GS-8HP-PLAN", "TCU-8HP"],
             "SeatingMSP": ["SF-FRONT", "FC-FRONT"],
-            "OemMSP": ["AT8-250", "SEAT-FRONT-L"],
+            "OemMSP": ["AT8-250", "SEAT-FRONT-L", "AX-R-220", "EPS-R-14", "SUS-F-MCP"],
             "CastingsMSP": ["A380-INGOT"],
             "StampingMSP": ["ERW-TUBE-25"],
         }
@@ -355,6 +508,7 @@ class Seeder:
                 store.set_price(self.type_ids[pn], price[pn])
         oem = PrivateStore(self.home, "OemMSP")
         oem.set_price(self.type_ids["ENG-1.5T"], price["ENG-1.5T"], note="in-house, full cost")
+        oem.set_price(self.type_ids["BIW-BJC"], price["BIW-BJC"], note="in-house, full cost")
         oem.set_price(self.type_ids["BJC-SEDAN"], price["BJC-SEDAN"], note="net cost per vehicle")
 
     def build(self) -> None:
@@ -371,18 +525,30 @@ class Seeder:
         self.ship("ElektronikMSP", "DrivelineMSP", tcus, "ASN-RE-77310")
         self.ship("StampingMSP", "SeatingMSP", frames, "ASN-EDS-5120")
         self.ship("FoamMSP", "SeatingMSP", foams, "ASN-LF-0418")
-        transmissions = self.commission("DrivelineMSP", "AT8-250", v, lot)
+        # With more than one vehicle, the last transmission comes from the pilot lot (certified non-originating).
+        pilot = lot + PILOT_LOT_SUFFIX
+        regular = v - 1 if v > 1 else v
+        transmissions = self.commission("DrivelineMSP", "AT8-250", regular, lot)
+        if regular < v:
+            self.certify_pilot_lot(pilot)
+            transmissions += self.commission("DrivelineMSP", "AT8-250", v - regular, pilot)
         for i, t in enumerate(transmissions):
             self.assemble("DrivelineMSP", t, [cases[i], gears[i], tcus[i]])
+        axles = self.commission("DrivelineMSP", "AX-R-220", v, lot)
+        racks = self.commission("DrivelineMSP", "EPS-R-14", v, lot)
+        struts = self.commission("StampingMSP", "SUS-F-MCP", v, lot)
         seats = self.commission("SeatingMSP", "SEAT-FRONT-L", 2 * v, lot)
         for i, s in enumerate(seats):
             self.assemble("SeatingMSP", s, [frames[i], foams[i]])
-        self.ship("DrivelineMSP", "OemMSP", transmissions, "ASN-GLD-30017")
+        self.ship("DrivelineMSP", "OemMSP", transmissions + axles + racks, "ASN-GLD-30017")
+        self.ship("StampingMSP", "OemMSP", struts, "ASN-EDS-5133")
         self.ship("SeatingMSP", "OemMSP", seats, "ASN-ADN-8841")
         engines = self.commission("OemMSP", "ENG-1.5T", v, lot)
+        bodies = self.commission("OemMSP", "BIW-BJC", v, lot)
         vehicles = self.commission("OemMSP", "BJC-SEDAN", v, lot)
         for i, car in enumerate(vehicles):
-            self.assemble("OemMSP", car, [engines[i], transmissions[i], seats[2 * i], seats[2 * i + 1]], 1)
+            children = [engines[i], transmissions[i], bodies[i], axles[i], racks[i], struts[i]]
+            self.assemble("OemMSP", car, [*children, seats[2 * i], seats[2 * i + 1]], 1)
         self.scans("OemMSP", vehicles, step="inspecting", disposition="active", station_index=3)
         self.scans("OemMSP", vehicles, step="storing", disposition="sellable_not_accessible", station_index=4)
         self.suspicious(cases[v:], vehicles[0])
@@ -460,6 +626,7 @@ def seed(home: Path, *, vehicles: int = 24, config: Path = DEMO_CONFIG, force: b
     seeder.part_types()
     seeder.certify()
     seeder.prices()
+    seeder.producer_figures()
     seeder.build()
     seeder.solicit()
     seeder.revoke()

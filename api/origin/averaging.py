@@ -2,8 +2,10 @@
 
 The Uniform Regulations let a vehicle producer average the RVC over a model line and period (CA-ROO s.16,
 19 CFR 182.100) and a parts producer average over a plant and period (s.16(10)): the RVC is
-(sum NC - sum VNM) / sum NC, core parts are summed part by part, steel and aluminum purchases are summed, and
-LVC points are weighted by net cost. Averaging is a net-cost method, so the answer's method is always NC.
+(sum NC - sum VNM) / sum NC, core parts are summed part by part, and LVC points are weighted by net cost.
+Steel and aluminum purchases are the producer's figures for the whole period (s.17), not per vehicle: every
+vehicle of a line carries the same figures, so each distinct figure counts once (two plants' different figures
+are added). Averaging is a net-cost method, so the answer's method is always NC.
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ class _Sum:
         self.lines: dict[str, list[Any]] = {}
         self.missing: set[str] = set()
         self.parts: dict[str, list[Any]] | None = {}
-        self.steel: list[Decimal] | None = [ZERO, ZERO]
-        self.aluminum: list[Decimal] | None = [ZERO, ZERO]
+        self.steel: set[tuple[Decimal, Decimal]] | None = set()
+        self.aluminum: set[tuple[Decimal, Decimal]] | None = set()
         self.lvc: list[Decimal] | None = [ZERO, ZERO, ZERO]
         self.warnings: set[str] = set()
         self.hasher = hashlib.sha256()
@@ -99,12 +101,21 @@ class _Sum:
                 self.lvc[2] += ev.lvc.assembly * ev.nc
 
 
-def _add_purchases(acc: list[Decimal] | None, p: Purchases | None) -> list[Decimal] | None:
+def _add_purchases(
+    acc: set[tuple[Decimal, Decimal]] | None, p: Purchases | None
+) -> set[tuple[Decimal, Decimal]] | None:
+    """Collect distinct period figures (a vehicle without them makes the line's figures unknown)."""
     if acc is None or p is None:
         return None
-    acc[0] += p.purchases
-    acc[1] += p.originating
+    acc.add((p.purchases, p.originating))  # Decimal hashes by value: "1000" and "1000.00" are one figure
     return acc
+
+
+def _total_purchases(acc: set[tuple[Decimal, Decimal]] | None) -> Purchases | None:
+    """The line's purchases: each distinct period figure once."""
+    if not acc:
+        return None
+    return Purchases(purchases=sum((p for p, _ in acc), ZERO), originating=sum((o for _, o in acc), ZERO))
 
 
 def qualify_average(
@@ -179,8 +190,8 @@ def qualify_average(
         total_cost=acc.total_cost,
         bom=bom,
         core_parts=parts,
-        steel=Purchases(purchases=acc.steel[0], originating=acc.steel[1]) if acc.steel else None,
-        aluminum=Purchases(purchases=acc.aluminum[0], originating=acc.aluminum[1]) if acc.aluminum else None,
+        steel=_total_purchases(acc.steel),
+        aluminum=_total_purchases(acc.aluminum),
         lvc=lvc,
         rollup=first.rollup,
         warnings=sorted(acc.warnings),

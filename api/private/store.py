@@ -1,8 +1,10 @@
-"""An org's private store: its material prices and certification cost breakdowns, off the ledger.
+"""An org's private store: its material prices, certification cost breakdowns and producer figures, off the ledger.
 
 One SQLite file per org (``home/private/<MSP>.db``). A cost breakdown is kept with the salt of the commitment
 the ledger holds, so the org can later hand an auditor the *opening* for one certification (and nothing else).
-Prices are what the org pays for each part type it buys, used for its own RVC calculations. In a multi-org
+Prices are what the org pays for each part type it buys, used for its own RVC calculations. Producer figures are
+what a vehicle producer alone knows about a model line (its steel and aluminum purchases, its labor value
+content); the origin engine needs them for the vehicle tests and the ledger never holds them. In a multi-org
 deployment each org's API node holds only its own file.
 """
 
@@ -35,7 +37,16 @@ CREATE TABLE IF NOT EXISTS prices(
     note TEXT NOT NULL DEFAULT '',
     PRIMARY KEY(part_type, supplier_msp)
 );
+CREATE TABLE IF NOT EXISTS producer_figures(
+    part_type TEXT PRIMARY KEY,
+    data TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    updated_at REAL NOT NULL
+);
 """
+#: Producer figures of a vehicle model line, as the origin engine's request fields (CA-ROO s.17, s.18).
+PURCHASE_FIELDS = ("purchases", "originating")
+LVC_FIELDS = ("material_manufacturing", "technology", "assembly")
 
 
 def private_path(home: Path, msp_id: str) -> Path:
@@ -51,6 +62,31 @@ def _decimal(value: Any, field: str) -> str:
     if not d.is_finite() or d < 0:
         raise ValidationError(f"{field} {value!r} must be a non-negative amount", field=field, value=str(value))
     return str(d)
+
+
+def _purchases(name: str, raw: Any) -> dict[str, str]:
+    """Steel or aluminum purchases: non-negative amounts, the originating part not above the total."""
+    if not isinstance(raw, dict) or set(raw) != set(PURCHASE_FIELDS):
+        raise ValidationError(f"{name} needs exactly {', '.join(PURCHASE_FIELDS)}", field=name)
+    out = {k: _decimal(raw[k], f"{name}.{k}") for k in PURCHASE_FIELDS}
+    if Decimal(out["originating"]) > Decimal(out["purchases"]):
+        raise ValidationError(
+            f"{name}.originating {out['originating']} exceeds {name}.purchases {out['purchases']}",
+            field=f"{name}.originating",
+            value=out["originating"],
+        )
+    return out
+
+
+def _lvc(raw: Any) -> dict[str, str]:
+    """LVC points (percent of the producer's net cost or purchase value); material and manufacturing required."""
+    if not isinstance(raw, dict) or "material_manufacturing" not in raw or not set(raw) <= set(LVC_FIELDS):
+        raise ValidationError(f"lvc needs material_manufacturing and may have {', '.join(LVC_FIELDS[1:])}", field="lvc")
+    out = {k: _decimal(raw[k], f"lvc.{k}") for k in LVC_FIELDS if k in raw}
+    for k, v in out.items():
+        if Decimal(v) > 100:
+            raise ValidationError(f"lvc.{k} {v} is above 100 percent", field=f"lvc.{k}", value=v)
+    return out
 
 
 def _currency(currency: str) -> None:
@@ -205,3 +241,46 @@ class PrivateStore:
         return [
             dict(zip(("part_type", "supplier_msp", "unit_price", "currency", "note"), r, strict=True)) for r in rows
         ]
+
+    # -- producer figures ---------------------------------------------------------------------------------------
+    def set_producer_figures(
+        self,
+        part_type: str,
+        *,
+        steel: dict[str, Any] | None = None,
+        aluminum: dict[str, Any] | None = None,
+        lvc: dict[str, Any] | None = None,
+        note: str = "",
+    ) -> dict[str, Any]:
+        """Record a vehicle model line's steel and aluminum purchases and LVC (replacing earlier figures).
+
+        Steel and aluminum are the producer's purchase amounts (``purchases``, ``originating``), LVC the points
+        of its labor value content calculation; the origin engine judges them (70 %, 40/45 %) on every report.
+        """
+        data: dict[str, Any] = {}
+        if steel is not None:
+            data["steel"] = _purchases("steel", steel)
+        if aluminum is not None:
+            data["aluminum"] = _purchases("aluminum", aluminum)
+        if lvc is not None:
+            data["lvc"] = _lvc(lvc)
+        if not data:
+            raise ValidationError("producer figures need at least one of steel, aluminum and lvc", field="steel")
+        self._conn.execute(
+            "INSERT OR REPLACE INTO producer_figures VALUES (?,?,?,?)",
+            (part_type, json.dumps(data, sort_keys=True), note, time.time()),
+        )
+        return {"part_type": part_type, **data, "note": note}
+
+    def producer_figures(self) -> dict[str, dict[str, Any]]:
+        """Every model line's figures as origin request fields (``steel``, ``aluminum``, ``lvc``), by part type."""
+        rows = self._conn.execute("SELECT part_type, data FROM producer_figures ORDER BY 1")
+        return {pt: json.loads(data) for pt, data in rows}
+
+    def delete_producer_figures(self, part_type: str) -> None:
+        """Forget a model line's figures; NotFound naming the part type when there were none."""
+        cur = self._conn.execute("DELETE FROM producer_figures WHERE part_type=?", (part_type,))
+        if cur.rowcount != 1:
+            raise NotFound(
+                f"{self.msp_id} has no producer figures for part type {part_type!r}", field="part_type", value=part_type
+            )

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.private.store import PrivateStore
+from ledger.client import LedgerClient
+from ledger.connect import connect
 from tests.api.certs_fixtures import (
     AUDIT,
     CAST,
@@ -29,6 +31,9 @@ from tests.api.conftest import MEMBERS, ApiServer
 
 OWN_TYPE = {SUPPLIER: CAST, TIER1: TRANS, OEM: ENGINE, AUDIT: CAST}
 PRIVATE_ROLES = {"certifier", "admin", "compliance"}
+#: Producer figures (steel, aluminum, LVC of the org's model lines): compliance and admin only.
+FIGURE_ROLES = {"admin", "compliance"}
+VEHICLE = "OemMSP:SEDAN-1"
 #: Whom each requester member asks for what in the request-creation row (no two rows collide).
 ASKS = {
     (TIER1, "admin"): (SUPPLIER, CAST),
@@ -68,6 +73,15 @@ def private(org: str, role: str, _m: str, *, ok: int = 200) -> int:
     return ok if role in PRIVATE_ROLES else 403
 
 
+def figures(org: str, role: str, _m: str) -> int:
+    return 200 if role in FIGURE_ROLES else 403
+
+
+def own_figures(org: str, role: str, _m: str, *, other: int = 404) -> int:
+    """Only the OEM holds (or may set) figures of its model line; other orgs' keepers get ``other``."""
+    return 403 if role not in FIGURE_ROLES else 200 if org == OEM else other
+
+
 READS = [
     Row("list certifications", "GET", lambda o, m: "/v1/certifications", lambda o, r, m: 200),
     Row("get certification", "GET", lambda o, m: "/v1/certifications/C-CAST",
@@ -80,6 +94,8 @@ READS = [
     Row("list breakdowns", "GET", lambda o, m: "/v1/private/breakdowns", private),
     Row("get breakdown", "GET", lambda o, m: "/v1/private/breakdowns/C-CAST",
         lambda o, r, m: 403 if r not in PRIVATE_ROLES else 200 if o == SUPPLIER else 404),
+    Row("list producer figures", "GET", lambda o, m: "/v1/private/producer-figures", figures),
+    Row("get producer figures", "GET", lambda o, m: f"/v1/private/producer-figures/{VEHICLE}", own_figures),
     Row("list requests", "GET", lambda o, m: "/v1/certification-requests",
         lambda o, r, m: 403 if r == "station" else 200),
     Row("get request", "GET", lambda o, m: "/v1/certification-requests/RQ-1",
@@ -91,9 +107,16 @@ def opening_body(api: ApiServer) -> dict[str, Any]:
     return api.client(SUPPLIER, "compliance").get("/v1/certifications/C-CAST/opening").json()
 
 
+def register_vehicle(api: ApiServer) -> None:
+    """The OEM's sedan (HS 8703.23), the model line producer figures are set for."""
+    body = {"part_number": "SEDAN-1", "description": "Compact sedan", "hs_code": "8703.23", "usmca_category": "other"}
+    LedgerClient(connect(api.home, OEM, "admin")).register_part_type({**body, "unit": "EA"})
+
+
 def setup(api: ApiServer) -> None:
-    """The casting chain, and Tier-1's requests to the supplier (RQ-1) and the OEM (RQ-2)."""
+    """The casting chain, Tier-1's requests to the supplier (RQ-1) and the OEM (RQ-2), the OEM's sedan figures."""
     chain(api)
+    PrivateStore(api.home, OEM).set_producer_figures(VEHICLE, lvc={"material_manufacturing": "30"})
     resp = api.client(TIER1, "compliance").post(
         "/v1/certification-requests",
         json={"request_id": "RQ-1", "supplier_msp": SUPPLIER, "part_type": CAST, "due_date": DUE},
@@ -138,6 +161,7 @@ def test_read_routes_matrix(api_server: ApiServer) -> None:
 def test_write_routes_matrix(api_server: ApiServer) -> None:
     certs_api = ready(api_server)
     chain(certs_api)
+    register_vehicle(certs_api)
     for org in (OEM, TIER1, SUPPLIER, AUDIT):
         PrivateStore(certs_api.home, org).set_price(TRANS, "1")
     for member in ("certifier", "admin"):
@@ -185,13 +209,15 @@ def test_write_routes_matrix(api_server: ApiServer) -> None:
         Row("replace prices", "PUT", lambda o, m: "/v1/private/prices", private,
             lambda o, m: {"prices": [{"part_type": TRANS, "unit_price": "2"}, {"part_type": CAST, "unit_price": "3"}]}),
         Row("set one price", "PUT", lambda o, m: f"/v1/private/prices/{CAST}", private, lambda o, m: {"unit_price": "4"}),
+        Row("set producer figures", "PUT", lambda o, m: f"/v1/private/producer-figures/{VEHICLE}",
+            lambda o, r, m: own_figures(o, r, m, other=422), lambda o, m: {"lvc": {"material_manufacturing": "30"}}),
         Row("request certification", "POST", lambda o, m: "/v1/certification-requests",
             lambda o, r, m: 201 if r in ("compliance", "admin") else 403, ask_body),
         Row("answer request", "POST", lambda o, m: f"/v1/certification-requests/{RQ_T1_ADMIN}/answer", answer_expect,
             lambda o, m: {"cert_id": "C-CAST"}),
         Row("cancel request", "POST", cancel_path, cancel_expect, lambda o, m: {"reason": "matrix"}),
     ]  # fmt: skip
-    wrong = run(certs_api, rows[:4])
+    wrong = run(certs_api, rows[:5])
     # Deleting: the price is set again before each member's call, so every allowed member gets 204.
     for org, member in MEMBERS:
         PrivateStore(certs_api.home, org).set_price(CAST, "5")
@@ -200,7 +226,13 @@ def test_write_routes_matrix(api_server: ApiServer) -> None:
         want = 204 if role in PRIVATE_ROLES else 403
         if resp.status_code != want:
             wrong.append(f"delete price: {org}/{member} expected {want} got {resp.status_code}")
-    wrong += run(certs_api, rows[4:])
+        # Each org may forget figures of its own store only (the OEM's sedan, stored again for every member).
+        PrivateStore(certs_api.home, org).set_producer_figures(VEHICLE, lvc={"material_manufacturing": "30"})
+        resp = certs_api.client(org, member).delete(f"/v1/private/producer-figures/{VEHICLE}")
+        want = 204 if role in FIGURE_ROLES else 403
+        if resp.status_code != want:
+            wrong.append(f"delete producer figures: {org}/{member} expected {want} got {resp.status_code}")
+    wrong += run(certs_api, rows[5:])
     assert wrong == []
     revoked = certs_api.client(AUDIT, "auditor").get("/v1/certifications", params={"status": "revoked"}).json()
     assert [c["cert_id"] for c in revoked["certifications"]] == ["C-REV-admin", "C-REV-certifier"]

@@ -60,6 +60,29 @@ def test_core_parts_are_averaged_part_by_part():
     assert (engine["net_cost"], engine["vnm"], engine["rvc"], engine["passed"]) == ("10000", "2000", "80", True)
 
 
+def _test(answer, name):
+    return next(t for t in answer.tests if t.name == name)
+
+
+def test_period_steel_and_aluminum_figures_count_once():
+    """Every vehicle of the line carries the producer's period purchases (steel 800 of 1000, aluminum 350 of
+    500): the line's purchases are those figures, not three times them."""
+    a = qualify_average([vehicle("30000", "3000"), vehicle("30000", "3000"), vehicle("30000", "6000")])
+    assert a.vehicles == 3
+    assert _test(a, "steel").detail.startswith("800 / 1000 x 100 = 80 >= 70")
+    assert _test(a, "aluminum").detail.startswith("350 / 500 x 100 = 70 >= 70")
+
+
+def test_different_period_figures_are_added_each_once():
+    """Two plants' figures (800 of 1000 and 300 of 500), each on two vehicles: 1100 of 1500 = 73.33 %."""
+    one, two = vehicle("30000", "3000"), vehicle("30000", "3000")
+    two["steel"] = {"purchases": "500", "originating": "300"}
+    a = qualify_average([one, two, dict(one, as_of="2024-01-11"), dict(two, as_of="2024-01-11")])
+    assert _test(a, "steel").detail.startswith("1100 / 1500 x 100 = 73.33")
+    assert _test(a, "steel").passed is True
+    assert _test(a, "aluminum").detail.startswith("350 / 500 x 100 = 70 >= 70")
+
+
 def test_latest_as_of_applies_by_default():
     """Vehicles of 2023-06-20 (72) and 2023-07-05 (75): the averaged answer uses 75, the conservative step."""
     a = qualify_average([vehicle("30000", "7950", as_of="2023-06-20"), vehicle("30000", "7950", as_of="2023-07-05")])
