@@ -19,6 +19,16 @@ shipped:
    protobuf). :class:`CheckedQueue` fails the waiting request with the peer's own message (``PeerRefused``).
 7. **A WARNING line and four eagerly formatted INFO lines per peer message.** :class:`PeerHandler` reads the
    stream and dispatches without them.
+8. **No batch reads.** Fabric 2.5+ peers announce ``use_get_multiple_keys`` in READY and answer
+   ``GET_STATE_MULTIPLE`` (one message for up to ``max_size_get_multiple_keys`` keys, each read recorded in the
+   read set as by ``GET_STATE``); 2.5.4 ignores READY's payload. :class:`PeerHandler` keeps what the peer
+   announced (:class:`PeerFeatures`) and :class:`CompatStub` then has ``get_multiple_states``; without the
+   announcement the method does not exist and ``chaincode.state.Tx.get_many`` reads key by key.
+9. **No batch writes.** Likewise for ``use_write_batch``: :class:`CompatStub` buffers ``put_state`` and
+   ``delete_state`` (the last write of a key wins, as the peer's write set keeps) and :class:`PeerHandler` sends
+   them as ``WRITE_BATCH_STATE`` messages of at most ``max_size_write_batch`` records before ``COMPLETED``, as
+   the Go shim does. Reads never see the transaction's own writes either way: the peer answers from committed
+   state only.
 
 The fixes reach into the shim's internals, so this module refuses to load against any other version of the
 library: an upgrade must re-check each defect rather than silently run half-patched.
@@ -30,12 +40,14 @@ import asyncio
 import datetime as dt
 import sys
 from collections.abc import AsyncIterable
+from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
 from fabric_protos.peer import chaincode_pb2
 from fabric_protos.peer import chaincode_shim_pb2 as shim_pb
 from fabric_protos.peer import proposal_response_pb2 as response_pb
+from google.protobuf.message import DecodeError
 
 from chaincode.fabric import ResponseCode, ShimHandler, ShimStates, ShimStub, new_error_msg
 from ledger.errors import Forbidden, LedgerError, ValidationError
@@ -68,6 +80,36 @@ check_version()
 
 
 _MsgQueueHandler = sys.modules["fabric_chaincode_python.fabric_shim.msg_queue_handler"].MsgQueueHandler
+_QueueMessage = sys.modules["fabric_chaincode_python.fabric_shim.msg_queue_handler"].QueueMessage
+
+#: Batch size the Go shim uses when a peer announces a batch feature with a zero limit.
+DEFAULT_BATCH_SIZE = 100
+
+
+@dataclass(frozen=True)
+class PeerFeatures:
+    """The batch messages the peer announced in READY (``ChaincodeAdditionalParams``); none before Fabric 2.5."""
+
+    get_multiple: bool = False
+    max_get_multiple: int = DEFAULT_BATCH_SIZE
+    write_batch: bool = False
+    max_write_batch: int = DEFAULT_BATCH_SIZE
+
+    @classmethod
+    def from_ready(cls, payload: bytes) -> PeerFeatures:
+        """What a READY payload announces; an empty or unreadable payload (an older peer) announces nothing."""
+        if not payload:
+            return cls()
+        try:
+            params = chaincode_pb2.ChaincodeAdditionalParams.FromString(payload)
+        except DecodeError:
+            return cls()
+        return cls(
+            params.use_get_multiple_keys,
+            params.max_size_get_multiple_keys or DEFAULT_BATCH_SIZE,
+            params.use_write_batch,
+            params.max_size_write_batch or DEFAULT_BATCH_SIZE,
+        )
 
 
 class PeerRefused(LedgerError):
@@ -96,7 +138,26 @@ class CheckedQueue(_MsgQueueHandler):
 
 
 class CompatStub(ShimStub):
-    """The shim's stub with ``get_transient`` implemented and ``invoke_chaincode`` refused."""
+    """The shim's stub with ``get_transient``, ``invoke_chaincode`` refused, and the peer's batch messages.
+
+    ``get_multiple_states`` exists only when the peer announced ``GET_STATE_MULTIPLE`` (callers test for it);
+    with ``WRITE_BATCH_STATE`` announced, writes are buffered until :meth:`flush_writes`.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        channel_id: str,
+        tx_id: str,
+        cc_input: chaincode_pb2.ChaincodeInput,
+        signed_proposal: Any,
+        features: PeerFeatures | None = None,
+    ) -> None:
+        super().__init__(client, channel_id, tx_id, cc_input, signed_proposal)
+        self.features = features or PeerFeatures()
+        self._writes: dict[str, shim_pb.WriteRecord] | None = {} if self.features.write_batch else None
+        if self.features.get_multiple:
+            self.get_multiple_states = self._get_multiple_states
 
     def get_transient(self) -> dict[str, bytes]:
         """The proposal's transient map (private inputs that endorsers see but the block never records)."""
@@ -113,6 +174,58 @@ class CompatStub(ShimStub):
             f"{PINNED_VERSION} sends a ChaincodeInput where the peer expects a ChaincodeSpec",
             value=chaincode_name,
         )
+
+    async def _get_multiple_states(self, keys: list[str]) -> list[bytes]:
+        """Committed values of many keys (b'' when absent), in order, in as few peer messages as allowed.
+
+        The peer records every key in the read set with its committed version, exactly as ``get_state``.
+        """
+        size = self.features.max_get_multiple
+        out: list[bytes] = []
+        for start in range(0, len(keys), size):
+            chunk = keys[start : start + size]
+            request = shim_pb.GetStateMultiple(keys=chunk)
+            reply = await self.client.ask_peer(
+                shim_pb.ChaincodeMessage.GET_STATE_MULTIPLE, request, self.channel_id, self.tx_id, "GetStateMultiple"
+            )
+            values = shim_pb.GetStateMultipleResult.FromString(reply.payload).values
+            if len(values) != len(chunk):
+                # Fabric's query executor answers an empty result when the state database fails.
+                raise PeerRefused(
+                    f"peer answered {len(values)} values for {len(chunk)} keys in transaction {self.tx_id}",
+                    value=len(values),
+                )
+            out.extend(bytes(v) for v in values)
+        return out
+
+    async def put_state(self, key: str, value: bytes | str) -> Any:
+        """Write a key (buffered until the transaction completes when the peer takes batches)."""
+        if self._writes is None:
+            return await super().put_state(key, value)
+        data = value.encode() if isinstance(value, str) else bytes(value)
+        self._writes[key] = shim_pb.WriteRecord(key=key, value=data, type=shim_pb.WriteRecord.PUT_STATE)
+        return None
+
+    async def delete_state(self, key: str) -> Any:
+        """Delete a key (buffered until the transaction completes when the peer takes batches)."""
+        if self._writes is None:
+            return await super().delete_state(key)
+        self._writes[key] = shim_pb.WriteRecord(key=key, type=shim_pb.WriteRecord.DEL_STATE)
+        return None
+
+    async def flush_writes(self) -> int:
+        """Send the buffered writes as WRITE_BATCH_STATE messages of at most the announced size; how many sent."""
+        if not self._writes:
+            return 0
+        records = list(self._writes.values())
+        self._writes = {}
+        size = self.features.max_write_batch
+        for start in range(0, len(records), size):
+            batch = shim_pb.WriteBatchState(rec=records[start : start + size])
+            await self.client.ask_peer(
+                shim_pb.ChaincodeMessage.WRITE_BATCH_STATE, batch, self.channel_id, self.tx_id, "WriteBatchState"
+            )
+        return len(records)
 
 
 class SerializedStream:
@@ -133,6 +246,23 @@ class SerializedStream:
 
 class PeerHandler(ShimHandler):
     """The shim's stream handler with serialized writes, chaincode events, the fixed stub, and no warnings."""
+
+    features = PeerFeatures()
+
+    async def ask_peer(self, kind: int, request: Any, channel_id: str, tx_id: str, method: str) -> Any:
+        """Send one request of a transaction (after its earlier ones) and wait for the peer's RESPONSE."""
+        msg = shim_pb.ChaincodeMessage(
+            type=kind, payload=request.SerializeToString(), txid=tx_id, channel_id=channel_id
+        )
+        future = asyncio.get_running_loop().create_future()
+        await self.msg_queue_handler.queue_msg(_QueueMessage(msg, method, future))
+        return await future
+
+    async def handle_message_established(self, msg: shim_pb.ChaincodeMessage) -> None:
+        """Take READY, keeping the batch messages the peer announced in its payload (2.5.4 ignores them)."""
+        if msg.type == shim_pb.ChaincodeMessage.READY:
+            self.features = PeerFeatures.from_ready(msg.payload)
+        await super().handle_message_established(msg)
 
     async def chat_with_peer(self, stream: AsyncIterable[shim_pb.ChaincodeMessage], context: Any) -> None:
         """Register, then handle each peer message in its own task, every write serialized.
@@ -168,15 +298,23 @@ class PeerHandler(ShimHandler):
             await self.context.write(new_error_msg(msg, self.state))
 
     async def handle_stub_interaction(self, msg: shim_pb.ChaincodeMessage, action: str = "Invoke") -> None:
-        """Run Init or Invoke and answer COMPLETED with the response and the transaction's chaincode event."""
+        """Run Init or Invoke, send its buffered writes, and answer COMPLETED with the response and event.
+
+        A failed transaction's writes are not sent: the peer discards its simulation anyway.
+        """
         cc_input = chaincode_pb2.ChaincodeInput.FromString(msg.payload)
-        stub = CompatStub(self, msg.channel_id, msg.txid, cc_input, msg.proposal)
+        stub = CompatStub(self, msg.channel_id, msg.txid, cc_input, msg.proposal, self.features)
         if action.lower() == "init":
             resp = await self.chaincode.init(stub)
         else:
             resp = await self.chaincode.invoke(stub)
         if not resp or not resp.status:
             resp = response_pb.Response(status=ResponseCode.ERROR, message=f"{action} returned no response")
+        if resp.status < ResponseCode.ERROR:
+            try:
+                await stub.flush_writes()
+            except LedgerError as err:
+                resp = response_pb.Response(status=ResponseCode.ERROR, message=f"writing the state failed: {err}")
         completed = shim_pb.ChaincodeMessage(
             type=shim_pb.ChaincodeMessage.COMPLETED,
             payload=resp.SerializeToString(),

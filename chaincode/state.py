@@ -94,6 +94,16 @@ class Tx:
         raw = await self.stub.get_state(key)
         return json.loads(raw) if raw else None
 
+    async def get_many(self, keys: list[str]) -> list[dict[str, Any] | None]:
+        """The committed documents under many keys, in order (None when absent).
+
+        One batch read where the peer offers it (the embedded ledger's stub), one read per key otherwise (the
+        fabric-chaincode-python 2.5.4 shim on a Fabric peer): the read set is the same either way.
+        """
+        many = getattr(self.stub, "get_multiple_states", None)
+        raws = await many(keys) if many is not None else [await self.stub.get_state(k) for k in keys]
+        return [json.loads(raw) if raw else None for raw in raws]
+
     async def must_get(self, key: str, what: str) -> dict[str, Any]:
         """The committed document under a key; NotFound naming ``what`` when absent."""
         doc = await self.get(key)

@@ -108,13 +108,38 @@ class _Recorder:
         self.last: dict[str, dict[str, Any] | None] = {}
         self.last_keys: dict[str, str] = {}
         self.done: dict[tuple[str, str], dict[str, Any]] = {}
+        self.stored: dict[str, dict[str, Any] | None] = {}
         self.new = 0
         self.flagged = 0
 
-    async def one(self, item: Any, what: str) -> str:
+    async def prefetch(self, items: list[Any]) -> list[ScanFields | None]:
+        """Read the stored scan, part and last sighting of every well-formed item in one batch read.
+
+        Returns each item's fields (None for items the careful path must look at, which read on their own).
+        """
+        tx = self.tx
+        fields = [quick_scan_fields(item) for item in items]
+        keys: list[str] = []
+        uids: list[str] = []
+        for f in fields:
+            if f is None:
+                continue
+            keys.append(tx.key(SCAN, f[0], f[6]))
+            if f[0] not in self.last_keys:
+                self.last_keys[f[0]] = tx.key(LAST_SEEN, f[0])
+                uids.append(f[0])
+        part_keys = [tx.key(PART, uid) for uid in uids]
+        docs = await tx.get_many(keys + part_keys + [self.last_keys[uid] for uid in uids])
+        self.stored.update(zip(keys, docs[: len(keys)], strict=True))
+        n, m = len(keys), len(uids)
+        self.parts.update(zip(uids, docs[n : n + m], strict=True))
+        self.last.update(zip(uids, docs[n + m :], strict=True))
+        return fields
+
+    async def one(self, item: Any, what: str, fields: ScanFields | None = None) -> str:
         """Record one read; returns the answer text for it (the stored scan plus ``duplicate``)."""
         tx, station = self.tx, self.station
-        fields = quick_scan_fields(item) or scan_fields(item, what)
+        fields = fields or quick_scan_fields(item) or scan_fields(item, what)
         uid, station_id, read_point, step, disposition, event_time, event_hash = fields
         if station_id != station["station_id"]:
             raise Forbidden(
@@ -132,7 +157,7 @@ class _Recorder:
         scan_key = tx.key(SCAN, uid, event_hash)
         first = self.done.get((uid, event_hash))
         if first is None:
-            first = await tx.get(scan_key)
+            first = self.stored[scan_key] if scan_key in self.stored else await tx.get(scan_key)
         if first is not None:
             return answer({**first, "duplicate": True})
         if uid not in self.parts:
@@ -225,7 +250,9 @@ class ScanTransactions:
         """A station records one read; returns the stored scan with its flags (the first one for a replay)."""
         tx = Tx(ctx)
         rec = await _recorder(tx)
-        text = await rec.one(parse_object(scan_json, "scan"), "scan")
+        item = parse_object(scan_json, "scan")
+        (fields,) = await rec.prefetch([item])
+        text = await rec.one(item, "scan", fields)
         tx.emit("ScansRecorded", {"station_id": rec.station["station_id"], "new": rec.new, "flagged": rec.flagged})
         return text
 
@@ -235,6 +262,7 @@ class ScanTransactions:
         tx = Tx(ctx)
         rec = await _recorder(tx)
         items = parse_list(scans_json, "scans", max_items=MAX_BATCH)
-        texts = [await rec.one(item, f"scans[{i}]") for i, item in enumerate(items)]
+        fields = await rec.prefetch(items)
+        texts = [await rec.one(item, f"scans[{i}]", f) for i, (item, f) in enumerate(zip(items, fields, strict=True))]
         tx.emit("ScansRecorded", {"station_id": rec.station["station_id"], "new": rec.new, "flagged": rec.flagged})
         return "[" + ",".join(texts) + "]"

@@ -1,74 +1,37 @@
 """The embedded ledger of one home directory and the gateways its members connect through.
 
-Execute: the proposal's creator is checked against its org's CA and signature, then the chaincode (the same
-``ContractChaincode`` a Fabric peer runs) is simulated against a snapshot of committed state, recording the
-read/write set; each endorsing org's peer signs the response until the endorsement policy is satisfied. One
-simulation serves every endorser because they share this state database: a Fabric peer set would compute the
-same read/write set. Order and validate: see ``orderer.py`` and ``validator.py``.
+Execute: see ``peers.py`` (endorsing peers, in worker processes unless ``USMCA_ENDORSERS=0``). Order and
+validate: see ``orderer.py`` and ``validator.py``. Queries (``evaluate``) run in the calling process: they are
+never ordered, and a round trip to a peer process would only add latency.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import os
 import threading
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
-from ledger.embedded.envelope import (
-    Endorsement,
-    Envelope,
-    Proposal,
-    Response,
-    encode_endorsements,
-    make_tx_id,
-)
+from ledger.embedded.envelope import Endorsement, Envelope, Proposal, Response, make_tx_id
 from ledger.embedded.orderer import Orderer, commit_block
+from ledger.embedded.peers import Endorser, EndorserPool, Executed, pool_size
 from ledger.embedded.store import Store
-from ledger.embedded.stub import SimulationStub
 from ledger.embedded.trust import ChannelTrust, genesis_config
 from ledger.embedded.validator import Checked
-from ledger.errors import CommitStatusError, EndorseError, ErrorDetail, NotFound, decode_error
+from ledger.errors import CommitStatusError, NotFound
 from ledger.gateway import Block, ChaincodeEvent, CommittedTransaction, Status, Write, check_committed
 from ledger.identity.network import Network, load_network
 
 CHAINCODE_NAME = "usmca"
 LEDGER_FILE = "ledger.db"
-
-_loops = threading.local()
-
-
-def _loop() -> asyncio.AbstractEventLoop:
-    """One event loop per thread to run the async contract API synchronously."""
-    loop = getattr(_loops, "loop", None)
-    if loop is None:
-        loop = asyncio.new_event_loop()
-        _loops.loop = loop
-    return loop
-
-
-def run_sync(make_coro: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
-    """Run a contract coroutine to completion without an event loop round trip when it never suspends.
-
-    Our stub's async calls complete immediately, so a transaction normally finishes on its first step; this
-    saves the selector poll an event loop makes per call. Should a coroutine suspend on a real future, it is
-    closed and run again, from scratch, on this thread's event loop (simulation has no side effects).
-    """
-    coro = make_coro()
-    try:
-        coro.send(None)
-    except StopIteration as done:
-        return done.value
-    coro.close()
-    return _loop().run_until_complete(make_coro())
+#: Proposals at least this large are endorsed on the peer processes (see ``EmbeddedLedger.execute``).
+INLINE_PROPOSAL_BYTES = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -102,9 +65,9 @@ class EmbeddedLedger:
             config = genesis_config(network)
             commit_genesis(self.store, config)
         self.trust = ChannelTrust.from_genesis(self.store, network.crls())
-        from chaincode import build_chaincode
-
-        self._chaincode = build_chaincode()
+        self.endorser = Endorser(network, self.store, self.trust)
+        self._pool_size = pool_size()
+        self._pool: EndorserPool | None = None
         self._orderer: Orderer | None = None
         self._orderer_lock = threading.Lock()
 
@@ -128,10 +91,13 @@ class EmbeddedLedger:
             cls._instances.clear()
 
     def close(self) -> None:
-        """Flush and stop the orderer."""
+        """Flush and stop the orderer, then stop the endorsing peer processes."""
         if self._orderer is not None:
             self._orderer.stop()
             self._orderer = None
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
     @property
     def orderer(self) -> Orderer:
@@ -157,69 +123,34 @@ class EmbeddedLedger:
         return EmbeddedGateway(self, msp_id, member)
 
     # -- execute ---------------------------------------------------------------------------------------------
+    @property
+    def endorsers(self) -> EndorserPool | None:
+        """The endorsing peer processes (None when this process endorses itself, see ``peers.pool_size``)."""
+        with self._orderer_lock:
+            if self._pool is None and self._pool_size:
+                self._pool = EndorserPool(self.home, self._pool_size)
+            return self._pool
+
     def simulate(self, proposal: Proposal, proposal_bytes: bytes, signature: bytes) -> Response:
         """Check the proposal's creator and signature, then run the chaincode against a state snapshot."""
-        tx = proposal.tx_id
-        if not self.trust.member_ok(proposal.creator_msp, proposal.creator_cert):
-            raise EndorseError(
-                f"creator of {tx} is not a member of {proposal.creator_msp}",
-                tx_id=tx,
-                code="PERMISSION_DENIED",
-            )
-        if not self.trust.verify(proposal.creator_cert, proposal_bytes, signature):
-            raise EndorseError(f"bad proposal signature on {tx}", tx_id=tx, code="PERMISSION_DENIED")
-        ts = Timestamp(seconds=proposal.seconds, nanos=proposal.nanos)
-        stub: SimulationStub | None = None
-        with self.store.snapshot() as reader:
-
-            def invocation() -> Coroutine[Any, Any, Any]:
-                nonlocal stub
-                stub = SimulationStub(
-                    reader,
-                    channel_id=proposal.channel,
-                    tx_id=tx,
-                    fn=proposal.function,
-                    args=list(proposal.args),
-                    creator_msp=proposal.creator_msp,
-                    creator_cert=proposal.creator_cert,
-                    timestamp=ts,
-                )
-                return self._chaincode.invoke(stub)
-
-            resp = run_sync(invocation)
-        assert stub is not None
-        if resp.status >= 400:
-            cause = decode_error(resp.message)
-            peer = self.network.peer(proposal.creator_msp)
-            detail = ErrorDetail(
-                peer.address, proposal.creator_msp, f"chaincode response {resp.status}, {resp.message}"
-            )
-            text = cause.message if cause else resp.message
-            raise EndorseError(text, tx_id=tx, code="ABORTED", details=(detail,), cause=cause)
-        events = stub.get_events()
-        event = (events[-1].event_name, events[-1].payload) if events else None
-        return Response(
-            hashlib.sha256(proposal_bytes).hexdigest(),
-            resp.status,
-            resp.message,
-            resp.payload,
-            stub.rwset,
-            event,
-        )
+        return self.endorser.simulate(proposal, proposal_bytes, signature)
 
     def endorse(self, creator_msp: str, response_bytes: bytes) -> tuple[Endorsement, ...]:
         """Peers sign the response, the creator's org first, until the endorsement policy is satisfied."""
-        named = self.trust.policy.msp_ids or frozenset(self.trust.msp_ids)
-        order = ([creator_msp] if creator_msp in named else []) + sorted(m for m in named if m != creator_msp)
-        chosen: list[Endorsement] = []
-        msps: set[str] = set()
-        for msp in order:
-            peer = self.network.peer(msp)
-            chosen.append(Endorsement(msp, peer.cert_pem, peer.signer.sign(response_bytes)))
-            msps.add(msp)
-            if self.trust.policy_satisfied(msps):
-                return tuple(chosen)
-        raise EndorseError("no set of peers satisfies the endorsement policy", code="FAILED_PRECONDITION")
+        return self.endorser.endorse(creator_msp, response_bytes)
+
+    def execute(self, proposal: Proposal, proposal_bytes: bytes, signature: bytes) -> Executed:
+        """Simulate and endorse: large proposals on the peer processes (when there are any), small ones here.
+
+        A batch of hundreds of scans simulates for tens of milliseconds, so concurrent batches gain a core
+        each in a peer process; a single-record transaction simulates in a fraction of a millisecond, less
+        than the round trip to a peer process costs.
+        """
+        if len(proposal_bytes) >= INLINE_PROPOSAL_BYTES:
+            pool = self.endorsers
+            if pool is not None:
+                return pool.execute(proposal_bytes, signature, proposal.tx_id)
+        return self.endorser.execute(proposal, proposal_bytes, signature)
 
     # -- blocks ----------------------------------------------------------------------------------------------
     def blocks(self, start: int = 0, *, follow: bool = True, poll: float = 0.2) -> Iterator[Block]:
@@ -319,14 +250,11 @@ class EmbeddedGateway:
     def submit_async(self, function: str, *args: str) -> _Submitted:
         """Endorse and hand to the orderer; ``get_status()`` waits for the commit."""
         prop, data, sig = self._proposal(function, args)
-        resp = self._ledger.simulate(prop, data, sig)
-        resp_bytes = resp.to_bytes()
-        endorsements = self._ledger.endorse(self._msp, resp_bytes)
-        ends = encode_endorsements(endorsements)
-        payload = Envelope(data, resp_bytes, ends, b"").payload
-        env = Envelope(data, resp_bytes, ends, self._member.signer.sign(payload))
+        done = self._ledger.execute(prop, data, sig)
+        payload = Envelope(data, done.response_bytes, done.endorsements, b"").payload
+        env = Envelope(data, done.response_bytes, done.endorsements, self._member.signer.sign(payload))
         fut = self._ledger.orderer.submit(prop.tx_id, env.to_bytes())
-        return _Submitted(prop.tx_id, resp.payload, fut)
+        return _Submitted(prop.tx_id, done.payload, fut)
 
     def submit(self, function: str, *args: str) -> bytes:
         """Endorse, order, and wait for a valid commit."""

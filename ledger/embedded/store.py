@@ -101,6 +101,18 @@ class SnapshotReader:
         row = self._conn.execute("SELECT value, block, idx FROM state WHERE key=?", (_k(key),)).fetchone()
         return None if row is None else (bytes(row[0]), (row[1], row[2]))
 
+    def get_many(self, keys: list[str]) -> dict[str, tuple[bytes, Version]]:
+        """The committed value and version of every present key among ``keys`` (a few queries for many keys)."""
+        found: dict[str, tuple[bytes, Version]] = {}
+        for i in range(0, len(keys), 500):
+            chunk = [_k(k) for k in keys[i : i + 500]]
+            marks = ",".join("?" * len(chunk))
+            for key, value, block, idx in self._conn.execute(
+                f"SELECT key, value, block, idx FROM state WHERE key IN ({marks})", chunk
+            ):
+                found[bytes(key).decode("utf-8")] = (bytes(value), (block, idx))
+        return found
+
     def range(self, start: str, end: str) -> Iterator[tuple[str, bytes, Version]]:
         """Keys in [start, end) in byte order; '' bounds are open."""
         sql, params = "SELECT key, value, block, idx FROM state WHERE key >= ?", [_k(start)]

@@ -31,6 +31,10 @@ class StateReader(Protocol):
         """The value and version of a key, or None when absent."""
         ...
 
+    def get_many(self, keys: list[str]) -> dict[str, tuple[bytes, Version]]:
+        """Values and versions of the present keys among ``keys``."""
+        ...
+
     def range(self, start: str, end: str) -> Iterator[tuple[str, bytes, Version]]:
         """Keys in [start, end) in byte order ('' means unbounded) with their values and versions."""
         ...
@@ -148,6 +152,21 @@ class SimulationStub:
         if key not in self.rwset.reads:
             self.rwset.reads[key] = found[1] if found else None
         return found[0] if found else b""
+
+    async def get_multiple_states(self, keys: list[str]) -> list[bytes]:
+        """Many committed values in one read, b'' for absent keys; versions are recorded as by ``get_state``.
+
+        Fabric 2.5+ peers offer the same batch read (``GetMultipleStates`` in the Go shim); the Python shim 2.5.4
+        does not, so the chaincode uses it only when the stub has it (see ``chaincode.state.Tx.get_many``).
+        """
+        unique = list(dict.fromkeys(keys))
+        found = self._state.get_many(unique)
+        reads = self.rwset.reads
+        for key in unique:
+            if key not in reads:
+                hit = found.get(key)
+                reads[key] = hit[1] if hit else None
+        return [found[k][0] if k in found else b"" for k in keys]
 
     async def put_state(self, key: str, value: bytes | str) -> None:
         """Record a write; keys must be non-empty (the 2.5.4 shim does not check, the peer would)."""

@@ -7,7 +7,6 @@ private cost breakdown supports its RVC claim (NC method: (280 - 80) / 280 = 71.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import httpx
@@ -15,18 +14,14 @@ import httpx
 from ledger.client import LedgerClient
 from ledger.connect import connect
 from tests.api.conftest import ApiServer
+from tests.helpers import day
 
 OEM, TIER1, SUPPLIER, AUDIT = "OemMSP", "Tier1MSP", "SupplierMSP", "AuditMSP"
 CAST = "SupplierMSP:CAST-1"
 TRANS = "Tier1MSP:TRANS-1"
 ENGINE = "OemMSP:ENG-1"
 #: A blanket period around today, so certifications are valid whenever the tests run.
-TODAY = dt.datetime.now(dt.UTC).date()
-BLANKET = {
-    "kind": "blanket",
-    "from": (TODAY - dt.timedelta(days=30)).isoformat(),
-    "to": (TODAY + dt.timedelta(days=300)).isoformat(),
-}
+BLANKET = {"kind": "blanket", "from": day(-30), "to": day(300)}
 BREAKDOWN = {"total_cost": "280.00", "vnm": "80.00", "originating_materials": "120.00", "labor": "55.25"}
 
 PART_TYPES = {

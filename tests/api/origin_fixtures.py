@@ -17,13 +17,12 @@ from ledger.bootstrap import register_network
 from ledger.embedded.ledger import EmbeddedLedger
 from ledger.samples import _org, small_network_config
 from tests.api.conftest import ApiServer, credentials, serve_copy
-from tests.helpers import make_network
+from tests.helpers import day, make_network, today
 
 TIER3 = "Tier3MSP"
 TIER2, TIER1, OEM, AUDIT = "SupplierMSP", "Tier1MSP", "OemMSP", "AuditMSP"
-TODAY = dt.datetime.now(dt.UTC).date()
-BLANKET = {"kind": "blanket", "from": (TODAY - dt.timedelta(days=30)).isoformat(),
-           "to": (TODAY + dt.timedelta(days=300)).isoformat()}  # fmt: skip
+TODAY = today()
+BLANKET = {"kind": "blanket", "from": day(-30), "to": day(300)}
 SITE = {TIER3: "tier3-plant", TIER2: "supplier-plant", TIER1: "tier1-plant", OEM: "oem-plant"}
 CERTIFIER = {"role": "producer", "name": "Automotriz Test SA de CV", "title": "Trade compliance manager",
              "address": "1 Industrial Way, Silao, GTO", "country": "MX", "phone": "+52 472 555 0100",

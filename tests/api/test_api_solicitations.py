@@ -19,8 +19,9 @@ from tests.api.certs_fixtures import (
     ready,
 )
 from tests.api.conftest import ApiServer
+from tests.helpers import day
 
-DUE = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=45)).isoformat()
+DUE = day(45)
 
 
 def ask(api: ApiServer, **change: Any) -> dict[str, Any]:

@@ -46,6 +46,9 @@ class MemoryState:
     def get(self, key: str) -> tuple[bytes, tuple[int, int]] | None:
         return self.values.get(key)
 
+    def get_many(self, keys: list[str]) -> dict[str, tuple[bytes, tuple[int, int]]]:
+        return {k: self.values[k] for k in keys if k in self.values}
+
     def range(self, start: str, end: str) -> Iterator[tuple[str, bytes, tuple[int, int]]]:
         for key in sorted(self.values):
             if key >= start and (end == "" or key < end):

@@ -270,3 +270,33 @@ def test_batch_answer_is_canonical_json_of_the_stored_scans(world: World) -> Non
     for doc in docs[1:]:
         stored = json.loads(stub.rwset.writes[stub.create_composite_key("scan", [doc["uid"], doc["event_hash"]])])
         assert {**stored, "duplicate": False} == doc
+
+
+class _ShimLikeStub:
+    """The embedded stub without the batch read, as fabric-chaincode-python 2.5.4 offers it on a Fabric peer."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        if name == "get_multiple_states":
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+
+def test_batch_read_and_key_by_key_reads_give_the_same_result_and_read_set(world: World) -> None:
+    parts = world.commission(T1, "S1", "S2", "S3")
+    scans = [world.scan(T1, p) for p in parts]
+    world.h.submit(world.station(T1), "RecordScan", scans[0])
+    world.h.advance(minutes=5)
+    batch = json.dumps([*scans, scans[1], scans[2]])
+    batched = world.h.stub(world.station(T1), "RecordScans", batch)
+    one_by_one = world.h.stub(world.station(T1), "RecordScans", batch)
+    one_by_one.tx_id = batched.tx_id
+    first = world.h.loop.run_until_complete(world.h.cc.invoke(batched))
+    second = world.h.loop.run_until_complete(world.h.cc.invoke(_ShimLikeStub(one_by_one)))
+    assert first.status == second.status == 200
+    assert first.payload == second.payload
+    assert batched.rwset.reads == one_by_one.rwset.reads
+    assert batched.rwset.writes == one_by_one.rwset.writes
+    assert [d["duplicate"] for d in json.loads(first.payload)] == [True, False, False, True, True]

@@ -1,7 +1,8 @@
 """chaincode/compat.py: the version pin and the stub fixes of fabric-chaincode-python 2.5.4.
 
 Concurrency and events are exercised over gRPC in tests/chaincode/test_chaincode_server.py and against real
-peers in test_fabric_network.py; here are the pieces that need neither.
+peers in test_fabric_network.py, batch reads and writes against real peers in test_fabric_batch.py; here are
+the pieces that need neither.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from fabric_protos.peer import chaincode_pb2
 from fabric_protos.peer import chaincode_shim_pb2 as shim_pb
 
 from chaincode.compat import (
+    DEFAULT_BATCH_SIZE,
     PINNED_VERSION,
     CheckedQueue,
     CompatStub,
+    PeerFeatures,
     PeerRefused,
     SerializedStream,
     ShimVersionError,
@@ -129,3 +132,102 @@ def test_peer_error_reply_fails_the_request_and_the_next_is_sent() -> None:
     assert str(exc) == "peer refused GetQueryResult in transaction tx1: ExecuteQuery not supported for leveldb"
     assert value == b"value"
     assert sent == [shim_pb.ChaincodeMessage.GET_QUERY_RESULT, shim_pb.ChaincodeMessage.GET_STATE]
+
+
+def _ready(**params: object) -> bytes:
+    return chaincode_pb2.ChaincodeAdditionalParams(**params).SerializeToString()
+
+
+def test_peer_features_are_read_from_ready() -> None:
+    got = PeerFeatures.from_ready(
+        _ready(
+            use_write_batch=True,
+            max_size_write_batch=7,
+            use_get_multiple_keys=True,
+            max_size_get_multiple_keys=3,
+        )
+    )
+    assert got == PeerFeatures(get_multiple=True, max_get_multiple=3, write_batch=True, max_write_batch=7)
+    # a zero limit means the Go shim's default; an older peer's empty or foreign payload announces nothing
+    assert PeerFeatures.from_ready(_ready(use_get_multiple_keys=True)).max_get_multiple == DEFAULT_BATCH_SIZE == 100
+    assert PeerFeatures.from_ready(b"") == PeerFeatures() == PeerFeatures.from_ready(b"\xff\xff")
+    assert not PeerFeatures().get_multiple and not PeerFeatures().write_batch
+
+
+class _Peer:
+    """Stands in for PeerHandler.ask_peer: records each request and answers from a key-value dict."""
+
+    def __init__(self, state: dict[str, bytes], short: bool = False) -> None:
+        self.state = state
+        self.short = short
+        self.sent: list[tuple[int, object]] = []
+
+    async def ask_peer(self, kind: int, request: object, channel_id: str, tx_id: str, method: str) -> object:
+        assert (channel_id, tx_id) == ("usmca", "tx1")
+        self.sent.append((kind, request))
+        if kind == shim_pb.ChaincodeMessage.GET_STATE_MULTIPLE:
+            keys = list(request.keys)[: -1 if self.short else None]
+            values = [self.state.get(k, b"") for k in keys]
+            return shim_pb.ChaincodeMessage(payload=shim_pb.GetStateMultipleResult(values=values).SerializeToString())
+        return shim_pb.ChaincodeMessage()
+
+
+def _batching_stub(peer: _Peer, features: PeerFeatures) -> CompatStub:
+    return CompatStub(peer, "usmca", "tx1", chaincode_pb2.ChaincodeInput(args=[b"Fn"]), None, features)
+
+
+def test_batch_read_exists_only_when_the_peer_announced_it() -> None:
+    assert not hasattr(_batching_stub(_Peer({}), PeerFeatures()), "get_multiple_states")
+    assert not hasattr(_batching_stub(_Peer({}), PeerFeatures(write_batch=True)), "get_multiple_states")
+    assert hasattr(_batching_stub(_Peer({}), PeerFeatures(get_multiple=True)), "get_multiple_states")
+
+
+def test_batch_read_is_chunked_to_the_announced_size_and_keeps_order() -> None:
+    peer = _Peer({"a": b"1", "c": b"3", "e": b"5"})
+    stub = _batching_stub(peer, PeerFeatures(get_multiple=True, max_get_multiple=2))
+    got = asyncio.run(stub.get_multiple_states(["a", "b", "c", "d", "e"]))
+    assert got == [b"1", b"", b"3", b"", b"5"]
+    assert [list(r.keys) for _, r in peer.sent] == [["a", "b"], ["c", "d"], ["e"]]
+    assert {k for k, _ in peer.sent} == {shim_pb.ChaincodeMessage.GET_STATE_MULTIPLE}
+
+
+def test_batch_read_with_missing_values_is_refused() -> None:
+    stub = _batching_stub(_Peer({"a": b"1"}, short=True), PeerFeatures(get_multiple=True))
+    with pytest.raises(PeerRefused, match="peer answered 1 values for 2 keys in transaction tx1"):
+        asyncio.run(stub.get_multiple_states(["a", "b"]))
+
+
+def test_writes_are_buffered_last_write_wins_and_sent_in_announced_chunks() -> None:
+    peer = _Peer({})
+    stub = _batching_stub(peer, PeerFeatures(write_batch=True, max_write_batch=2))
+
+    async def run() -> int:
+        await stub.put_state("a", b"1")
+        await stub.put_state("b", "two")
+        await stub.delete_state("c")
+        await stub.put_state("a", b"1bis")
+        await stub.delete_state("b")
+        assert peer.sent == []  # nothing reaches the peer before the transaction completes
+        return await stub.flush_writes()
+
+    assert asyncio.run(run()) == 3
+    assert [k for k, _ in peer.sent] == [shim_pb.ChaincodeMessage.WRITE_BATCH_STATE] * 2
+    records = [(r.key, r.value, r.type) for _, batch in peer.sent for r in batch.rec]
+    put, delete = shim_pb.WriteRecord.PUT_STATE, shim_pb.WriteRecord.DEL_STATE
+    assert records == [("a", b"1bis", put), ("b", b"", delete), ("c", b"", delete)]
+    assert asyncio.run(stub.flush_writes()) == 0 and len(peer.sent) == 2  # sent once
+
+
+def test_without_write_batch_writes_go_to_the_peer_one_by_one() -> None:
+    class Handler:
+        def __init__(self) -> None:
+            self.puts: list[tuple[str, bytes]] = []
+
+        async def handle_put_state(self, collection: str, key: str, value: bytes, channel: str, tx: str) -> None:
+            self.puts.append((key, value))
+
+    handler = Handler()
+    stub = CompatStub(handler, "usmca", "tx1", chaincode_pb2.ChaincodeInput(args=[b"Fn"]), None)
+    asyncio.run(stub.put_state("a", b"1"))
+    assert handler.puts == [("a", b"1")]
+    assert asyncio.run(stub.flush_writes()) == 0

@@ -69,6 +69,13 @@ def test_peer_core_overrides(fabric_home: Path) -> None:
     assert doc["vm"]["endpoint"] == ""
     assert doc["chaincode"]["externalBuilders"][0]["path"] == str(run.builder)
     assert doc["operations"]["listenAddress"] == f"127.0.0.1:{peer.ops_port}"
+    assert doc["metrics"]["provider"] == "prometheus"
+    assert doc["chaincode"]["runtimeParams"] == {
+        "useWriteBatch": True,
+        "maxSizeWriteBatch": 1000,
+        "useGetMultipleKeys": True,
+        "maxSizeGetMultipleKeys": 1000,
+    }
     assert sample["vm"]["endpoint"] == "x"  # the sample is not modified
 
 

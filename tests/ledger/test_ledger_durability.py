@@ -13,8 +13,10 @@ import pytest
 
 from ledger.client import LedgerClient
 from ledger.connect import connect
+from ledger.embedded import verify
 from ledger.embedded.ledger import LEDGER_FILE, EmbeddedLedger
 from ledger.embedded.store import Store
+from ledger.embedded.validator import block_hashes
 from ledger.embedded.verify import verify_ledger
 from tests.helpers import SUPPLIER, js
 
@@ -132,7 +134,7 @@ def test_tampered_transaction_is_named(busy_home: Path) -> None:
     conn = sqlite3.connect(busy_home / LEDGER_FILE)
     block, env = conn.execute("SELECT block, envelope FROM txs ORDER BY block DESC LIMIT 1").fetchone()
     conn.close()
-    forged = bytes(env).replace(b'"lot\\":\\"L1', b'"lot\\":\\"L9', 1)
+    forged = bytes(env).replace(b'"lot":"L1', b'"lot":"L9', 1)
     assert forged != bytes(env)
     problem = _tamper(busy_home, "UPDATE txs SET envelope=? WHERE block=?", (forged, block))
     assert problem.startswith(f"block {block}")
@@ -167,6 +169,56 @@ def test_deleted_history_row_is_named(busy_home: Path) -> None:
     problem = _tamper(busy_home, "DELETE FROM history WHERE key=?", (key,))
     assert problem.startswith("history row")
     assert "urn:test:t:5" in problem
+
+
+def test_rechained_forgery_is_named_by_transaction(busy_home: Path) -> None:
+    """A forger who also recomputes the block hashes is caught by the signature re-check, named by transaction."""
+    conn = sqlite3.connect(busy_home / LEDGER_FILE)
+    block, tx_id, env = conn.execute("SELECT block, tx_id, envelope FROM txs ORDER BY block DESC LIMIT 1").fetchone()
+    previous, created_at = conn.execute(
+        "SELECT previous_hash, created_at FROM blocks WHERE number=?", (block,)
+    ).fetchone()
+    forged = bytes(env).replace(b'"lot":"L1', b'"lot":"L9', 1)
+    assert forged != bytes(env)
+    data, meta, digest = block_hashes(block, previous, [forged], ["VALID"], created_at)
+    with conn:
+        conn.execute("UPDATE txs SET envelope=? WHERE block=?", (forged, block))
+        conn.execute(
+            "UPDATE blocks SET data_hash=?, metadata_hash=?, hash=? WHERE number=?", (data, meta, digest, block)
+        )
+    conn.close()
+    report = verify_ledger(busy_home / LEDGER_FILE)
+    assert report.problem == (
+        f"block {block} transaction 0 ({tx_id}): stored validation code VALID but re-validation gives "
+        "BAD_CREATOR_SIGNATURE"
+    )
+
+
+def test_verify_in_one_transaction_chunks(busy_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many small worker tasks with one in flight per worker reach the same verdicts as the default chunking."""
+    monkeypatch.setattr(verify, "CHUNK_TXS", 1)
+    monkeypatch.setattr(verify, "IN_FLIGHT_PER_WORKER", 1)
+    conn = sqlite3.connect(busy_home / LEDGER_FILE)
+    (n_tx,) = conn.execute("SELECT COUNT(*) FROM txs WHERE block > 0").fetchone()
+    conn.close()
+    report = verify_ledger(busy_home / LEDGER_FILE, workers=2)
+    assert report.ok, report.problem
+    assert report.transactions == n_tx > 6
+    problem = _tamper(busy_home, "UPDATE txs SET code='MVCC_READ_CONFLICT' WHERE block=(SELECT MAX(block) FROM txs)")
+    height = Store(busy_home / LEDGER_FILE).height()
+    assert problem == f"block {height - 1}: stored hashes do not match its transactions and header"
+
+
+def test_state_value_of_another_type_is_named(busy_home: Path) -> None:
+    key = b"\x00part\x00urn:test:t:1\x00"
+    problem = _tamper(busy_home, "UPDATE state SET value=? WHERE key=?", ('{"owner_msp":"SupplierMSP"}', key))
+    assert problem == f"state key {key.decode()!r}: stored value or version differs from the replayed write sets"
+
+
+def test_extra_history_row_is_named_exactly(busy_home: Path) -> None:
+    key = b"\x00part\x00urn:test:t:0\x00"
+    problem = _tamper(busy_home, "INSERT INTO history VALUES (?, 1, 0)", (key,))
+    assert problem == f"history row of key {key.decode()!r} at block 1 transaction 0 matches no valid write"
 
 
 def test_verify_cli_exit_codes(busy_home: Path) -> None:

@@ -10,22 +10,31 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
+from tests.helpers import day, today
 from tests.web.conftest import WebServer, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 SEAT = "SeatingMSP:SEAT-FRONT-L"
 
 
+def _demo_cert(name: str) -> str:
+    """A certification id of the demo, which names certifications (and requests) by the year it was seeded in."""
+    return f"{name}-{today().year}"
+
+
 def _fill_seat_certification(page: Any, rvc: str) -> None:
     page.get_by_label("Part type", exact=True).select_option(SEAT)
     page.get_by_label("Certification id (optional)", exact=True).fill("CO-SEATING-SEAT-2027")
-    page.get_by_label("Blanket from", exact=True).fill("2026-07-01")
-    page.get_by_label("Blanket to", exact=True).fill("2027-06-30")
+    # A 12-month period around today, ending well past the 30 days that would show it as expiring.
+    page.get_by_label("Blanket from", exact=True).fill(day(-30))
+    page.get_by_label("Blanket to", exact=True).fill(day(300))
     page.get_by_label("Origin criterion", exact=True).select_option("B")
     page.get_by_label("RVC method", exact=True).select_option("NC")
     page.get_by_label("RVC declared (%)", exact=True).fill(rvc)
     page.get_by_label("Non-originating share (%)", exact=True).fill("27.5")
-    page.get_by_label("Relies on certifications (ids, comma separated)", exact=True).fill("CO-STAMPING-SF-FRONT-2026")
+    page.get_by_label("Relies on certifications (ids, comma separated)", exact=True).fill(
+        _demo_cert("CO-STAMPING-SF-FRONT")
+    )
     page.get_by_label("OemMSP", exact=True).check()
     page.get_by_label("Total cost (required)", exact=True).fill("410.00")
     page.get_by_label("Value of non-originating materials (VNM)", exact=True).fill("112.75")
@@ -35,7 +44,7 @@ def _fill_seat_certification(page: Any, rvc: str) -> None:
 def test_certification_from_portal_appears_on_oem_dashboard(page: Any, web: WebServer) -> None:
     sign_in(page, web, "OemMSP/compliance")
     gaps = page.locator("#gaps tbody")
-    expect(gaps).to_contain_text("upstream certification CO-FOAM-FC-FRONT-2026 is revoked")
+    expect(gaps).to_contain_text(f"upstream certification {_demo_cert('CO-FOAM-FC-FRONT')} is revoked")
     assert "CO-SEATING-SEAT-2027" not in page.locator("#received").inner_text()
     page.context.clear_cookies()
 
@@ -65,11 +74,12 @@ def test_certification_from_portal_appears_on_oem_dashboard(page: Any, web: WebS
     expect(private.locator("td.num").first).to_have_text(figures["total_cost"])
     expect(private).to_contain_text("matches ledger")
     screenshot(page, "supplier")
-    request_row = page.locator("#requests tr", has_text="REQ-2026-0103")
+    seat_request = f"REQ-{today().year}-0103"
+    request_row = page.locator("#requests tr", has_text=seat_request)
     expect(request_row).to_contain_text("open")
-    request_row.get_by_label("Certification answering REQ-2026-0103").select_option("CO-SEATING-SEAT-2027")
+    request_row.get_by_label(f"Certification answering {seat_request}").select_option("CO-SEATING-SEAT-2027")
     request_row.get_by_role("button", name="Answer").click()
-    expect(page.locator("#requests tr", has_text="REQ-2026-0103")).to_contain_text(
+    expect(page.locator("#requests tr", has_text=seat_request)).to_contain_text(
         "answered with certification CO-SEATING-SEAT-2027"
     )
     private = page.locator("#private tr", has_text="CO-SEATING-SEAT-2027")
@@ -85,7 +95,7 @@ def test_certification_from_portal_appears_on_oem_dashboard(page: Any, web: WebS
     expect(received).to_contain_text("CO-SEATING-SEAT-2027")
     expect(received.locator("tr", has_text="CO-SEATING-SEAT-2027")).to_contain_text("Valid")
     assert "SeatingMSP" not in gaps.inner_text()
-    expect(page.locator("#requests tr", has_text="REQ-2026-0103")).to_contain_text("answered")
+    expect(page.locator("#requests tr", has_text=seat_request)).to_contain_text("answered")
     page.locator("#vehicles tbody a").first.click()
     expect(page.locator("svg.tree")).to_be_visible()
     seat = page.locator("svg.tree a.node", has_text="Front seat assembly").first
@@ -126,7 +136,7 @@ def test_dashboard_figures_equal_the_api(page: Any, web: WebServer) -> None:
     screenshot(page, "oem-vehicle-tree")
     page.locator("svg.tree a.node", has_text="Transmission case").first.click()
     expect(page.locator("h1")).to_contain_text("Transmission case")
-    expect(page.locator("main")).to_contain_text("CO-CASTINGS-TC-8HP-CASE-2026")
+    expect(page.locator("main")).to_contain_text(_demo_cert("CO-CASTINGS-TC-8HP-CASE"))
     screenshot(page, "part")
 
     page.get_by_role("link", name="Recall containment").click()

@@ -11,6 +11,7 @@ import pytest
 from api.core.credentials import CredentialStore
 from api.core.services import CREDENTIALS_FILE
 from api.web.auth import COOKIE_NAME
+from tests.helpers import day, today
 from tests.web.conftest import WebServer
 
 
@@ -112,9 +113,10 @@ def test_errors_are_pages_naming_the_value_never_traces(web: WebServer) -> None:
 
 def test_forms_posted_from_another_site_are_refused(web: WebServer) -> None:
     c = _signed_in(web, "OemMSP/compliance")
+    due = day(45)  # the ledger refuses due dates not after the request time
     r = c.post(
         "/oem/requests",
-        data={"supplier_msp": "ForgingMSP", "part_type": "ForgingMSP:GS-8HP-PLAN", "due_date": "2026-12-31"},
+        data={"supplier_msp": "ForgingMSP", "part_type": "ForgingMSP:GS-8HP-PLAN", "due_date": due},
         headers={"Origin": "https://evil.example"},
     )
     assert r.status_code == 403
@@ -123,14 +125,14 @@ def test_forms_posted_from_another_site_are_refused(web: WebServer) -> None:
         assert api.get("/v1/certification-requests", params={"side": "supplier"}).json()["requests"] == []
     ok = c.post(
         "/oem/requests",
-        data={"supplier_msp": "ForgingMSP", "part_type": "ForgingMSP:GS-8HP-PLAN", "due_date": "2026-12-31"},
+        data={"supplier_msp": "ForgingMSP", "part_type": "ForgingMSP:GS-8HP-PLAN", "due_date": due},
         headers={"Origin": web.base_url},
     )
     assert ok.status_code == 303
     with web.client("ForgingMSP/compliance") as api:
         inbox = api.get("/v1/certification-requests", params={"side": "supplier"}).json()["requests"]
     assert [(r["requester_msp"], r["part_type"], r["due_date"]) for r in inbox] == [
-        ("OemMSP", "ForgingMSP:GS-8HP-PLAN", "2026-12-31")
+        ("OemMSP", "ForgingMSP:GS-8HP-PLAN", due)
     ]
     c.close()
 
@@ -203,12 +205,13 @@ def test_dashboard_lists_vehicles_a_page_at_a_time(web: WebServer, monkeypatch: 
 
 def test_certification_form_shows_ledger_refusals_next_to_the_form(web: WebServer) -> None:
     c = _signed_in(web, "SeatingMSP/certifier")
+    taken_id = f"CO-SEATING-SEAT-FRONT-L-{today().year}"  # the demo's certification, named by the seeding year
     form = {
         "part_type": "SeatingMSP:SEAT-FRONT-L",
-        "cert_id": "CO-SEATING-SEAT-FRONT-L-2026",
+        "cert_id": taken_id,
         "scope_kind": "blanket",
-        "scope_from": "2026-07-01",
-        "scope_to": "2027-06-30",
+        "scope_from": day(-30),
+        "scope_to": day(300),
         "origin_criterion": "B",
         "originating": "yes",
         "method": "NC",
@@ -223,14 +226,15 @@ def test_certification_form_shows_ledger_refusals_next_to_the_form(web: WebServe
     assert "The certification was not submitted: SeatingMSP already holds a cost breakdown for certification " in (
         html.unescape(taken.text)
     )
-    assert 'value="CO-SEATING-SEAT-FRONT-L-2026"' in taken.text  # the form keeps what was typed
+    assert f'value="{taken_id}"' in taken.text  # the form keeps what was typed
+    past_12_months = day(400)
     too_long = c.post(
         "/supplier/certifications",
-        data={**form, "cert_id": "CO-X", "scope_to": "2027-08-30"},
+        data={**form, "cert_id": "CO-X", "scope_to": past_12_months},
         headers={"Origin": web.base_url},
     )
     assert too_long.status_code == 422
-    assert 'id="scope_to" name="scope_to" type="date" value="2027-08-30" aria-invalid="true"' in too_long.text
+    assert f'id="scope_to" name="scope_to" type="date" value="{past_12_months}" aria-invalid="true"' in too_long.text
     with web.client("SeatingMSP/certifier") as api:
         assert api.get("/v1/certifications/CO-X").status_code == 404
     c.close()

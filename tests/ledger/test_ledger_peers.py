@@ -1,0 +1,128 @@
+"""Endorsing peer processes: large proposals endorse there, errors keep their type, dead peers are replaced."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ledger.client import LedgerClient
+from ledger.connect import connect
+from ledger.embedded.ledger import LEDGER_FILE, EmbeddedLedger
+from ledger.embedded.peers import ENDORSERS_ENV, pool_size
+from ledger.embedded.verify import verify_ledger
+from ledger.errors import EndorseError, ValidationError
+from tests.helpers import SUPPLIER
+
+CLIENT = Path(__file__).with_name("ledger_batch_client.py")
+
+
+@pytest.fixture
+def pooled_home(ledger_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The registered test network with two endorsing peer processes and one part type."""
+    monkeypatch.setenv(ENDORSERS_ENV, "2")
+    EmbeddedLedger.close_all()
+    LedgerClient(connect(ledger_home, SUPPLIER, "admin")).register_part_type(
+        {
+            "part_number": "CAST-1",
+            "description": "Casting",
+            "hs_code": "8708.99",
+            "usmca_category": "other",
+            "unit": "EA",
+        }
+    )
+    return ledger_home
+
+
+def _parts(n: int, tag: str) -> list[dict[str, str]]:
+    return [
+        {
+            "uid": f"urn:test:peer:{tag}:{i}",
+            "part_type": "SupplierMSP:CAST-1",
+            "lot": "L1",
+            "production_date": "2026-11-01",
+            "site_id": "supplier-plant",
+        }
+        for i in range(n)
+    ]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie (exited, not yet reaped) counts as gone
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_large_batch_is_endorsed_on_a_peer_process(pooled_home: Path) -> None:
+    station = LedgerClient(connect(pooled_home, SUPPLIER, "station1"))
+    docs = station.commission_parts(_parts(200, "a"))
+    assert len(docs) == 200
+    led = EmbeddedLedger.open(pooled_home)
+    assert led.endorsers is not None
+    assert led.endorsers.pids and all(p != os.getpid() for p in led.endorsers.pids)
+    assert station.get_part("urn:test:peer:a:199")["part"]["owner_msp"] == SUPPLIER
+    EmbeddedLedger.close_all()
+    assert verify_ledger(pooled_home / LEDGER_FILE).ok
+
+
+def test_chaincode_refusal_on_a_peer_keeps_its_type_and_the_bad_item(pooled_home: Path) -> None:
+    parts = _parts(200, "b")
+    parts[157]["production_date"] = "not-a-date"
+    gw = connect(pooled_home, SUPPLIER, "station1")
+    with pytest.raises(EndorseError) as info:
+        gw.submit("CommissionParts", json.dumps(parts))
+    assert isinstance(info.value.cause, ValidationError)
+    assert "parts[157]" in info.value.message
+    assert info.value.tx_id
+    assert EmbeddedLedger.open(pooled_home).endorsers.pids  # the peer survived the refusal
+
+
+def test_a_killed_peer_is_replaced_and_the_proposal_retried(pooled_home: Path) -> None:
+    station = LedgerClient(connect(pooled_home, SUPPLIER, "station1"))
+    station.commission_parts(_parts(150, "c"))
+    pool = EmbeddedLedger.open(pooled_home).endorsers
+    assert pool is not None
+    before = pool.pids
+    for pid in before:
+        os.kill(pid, signal.SIGKILL)
+    docs = station.commission_parts(_parts(150, "d"))
+    assert len(docs) == 150
+    assert not set(pool.pids) & set(before)
+
+
+def test_peers_exit_when_their_client_is_killed(pooled_home: Path) -> None:
+    env = {**os.environ, ENDORSERS_ENV: "2"}
+    proc = subprocess.Popen([sys.executable, str(CLIENT), str(pooled_home)], stdout=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None
+    pids = [int(p) for p in proc.stdout.readline().split()]
+    assert pids and all(_alive(p) for p in pids)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(p) for p in pids)
+    assert verify_ledger(pooled_home / LEDGER_FILE).ok
+
+
+def test_pool_size_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENDORSERS_ENV, "0")
+    assert pool_size() == 0
+    monkeypatch.setenv(ENDORSERS_ENV, "3")
+    assert pool_size() == 3
+    monkeypatch.setenv(ENDORSERS_ENV, "many")
+    with pytest.raises(ValidationError, match="USMCA_ENDORSERS='many'") as info:
+        pool_size()
+    assert info.value.value == "many"
