@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from api.certificates.fields import validate_certificate
+from api.core.clock import today
 from api.origin.models import QualifyAnswer
 from api.origin.rules import load_rules
 from ledger.errors import ValidationError
@@ -85,7 +86,7 @@ def build_certificate(
     }
     if invoice:
         good["invoice"] = invoice
-    signed = signed_date or dt.date.today()
+    signed = signed_date or today()
     cert: dict[str, Any] = {
         "certifier": certifier,
         "producer": producer,

@@ -17,6 +17,7 @@ import typer
 from api.compliance.coo import verify_bytes
 from api.compliance.gather import LedgerOrigin
 from api.compliance.issue import CertificateStore, issue_certificate
+from api.core.clock import today as utc_today
 from api.origin.engine import qualify
 from ledger.cli_support import cli_errors, print_json, read_text_arg
 from ledger.client import LedgerClient
@@ -64,7 +65,7 @@ def _object(source: str | None, what: str) -> dict[str, Any] | None:
 
 def _date(text: str | None) -> dt.date:
     if text is None:
-        return dt.datetime.now(dt.UTC).date()
+        return utc_today()
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -83,7 +84,7 @@ def part_cmd(
 ) -> None:
     """Origin of a part computed from the ledger and the org's own prices: request, evidence and answer."""
     load_network(home).member(org, member)
-    today = dt.datetime.now(dt.UTC).date()
+    today = utc_today()
     bom = LedgerOrigin(readmodel(home), home, org).bom(
         uid, as_of=_date(as_of), on=today, end_use=end_use, extra=_object(extra, "--extra")
     )
@@ -114,7 +115,7 @@ def create_cmd(
     network = load_network(home)
     who = network.member(org, member)
     if uid is not None:
-        today = dt.datetime.now(dt.UTC).date()
+        today = utc_today()
         bom = LedgerOrigin(readmodel(home), home, org).bom(
             uid, as_of=_date(as_of), on=today, end_use=end_use, extra=_object(extra, "--extra")
         )

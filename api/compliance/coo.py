@@ -277,8 +277,3 @@ def verify_qr(readmodel: ReadModel, text: str) -> Verdict:
             f"QR content {text[:80]!r} is not a verification URL .../verify/<id>?h=<hash>", value=text[:80]
         )
     return verify_hash(readmodel, unquote(parts[-1]), hashes[0])
-
-
-def today() -> dt.date:
-    """The current UTC date (one place, so callers agree on what today is)."""
-    return dt.datetime.now(dt.UTC).date()

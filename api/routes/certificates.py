@@ -22,6 +22,7 @@ from api.compliance import coo
 from api.compliance.coo import pdf_with_json, verify_bytes, verify_url
 from api.compliance.gather import LedgerOrigin
 from api.compliance.issue import CertificateStore, issue_certificate
+from api.core.clock import today as utc_today
 from api.core.credentials import Principal
 from api.core.deps import ServicesDep, require_roles
 from api.core.services import Services
@@ -110,7 +111,7 @@ def create_certificate(
     if (body.uid is None) == (body.qualification is None):
         raise ValidationError("give exactly one of uid and qualification", field="uid", value=body.uid)
     if body.uid is not None:
-        today = dt.datetime.now(dt.UTC).date()
+        today = utc_today()
         bom = LedgerOrigin(services.readmodel, services.home, principal.msp_id).bom(
             body.uid, as_of=body.as_of or today, on=today, end_use=body.end_use, extra=body.extra
         )

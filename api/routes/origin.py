@@ -15,6 +15,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query
 from pydantic import BaseModel
 
 from api.compliance.gather import LedgerOrigin
+from api.core.clock import today
 from api.core.credentials import Principal
 from api.core.deps import PrincipalDep, ServicesDep, require_roles
 from api.origin.engine import qualify
@@ -56,11 +57,6 @@ def qualify_route(
 ) -> QualifyAnswer:
     """Any authenticated member; the engine is pure, so nothing is read or written."""
     return qualify(request)
-
-
-def today() -> dt.date:
-    """The current UTC date."""
-    return dt.datetime.now(dt.UTC).date()
 
 
 @router.get("/parts/{uid:path}", summary="Origin of a part computed from the ledger and the caller's own prices")

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from api.compliance.gather import LedgerOrigin
+from api.core.clock import today
 from api.core.credentials import Principal
 from api.core.deps import ServicesDep, require_roles
 from api.reports import model_line_report, report_to_csv, report_to_json, report_to_pdf, vehicle_report
@@ -26,10 +27,6 @@ Compliance = Annotated[Principal, Depends(require_roles("compliance"))]
 Format = Literal["json", "csv", "pdf"]
 MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
 RESPONSES = {200: {"content": {"application/json": {}, "text/csv": {}, "application/pdf": {}}}}
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
 
 
 def _render(report: ComplianceReport, fmt: Format, name: str) -> Response:
@@ -52,7 +49,7 @@ def vehicle(
     on: Annotated[dt.date | None, Query(description="Report date: certification status (default today).")] = None,
 ) -> Response:
     """RVC, each test, core parts, supplier issues (missing, expiring, expired, revoked, upstream invalid)."""
-    day = on or _today()
+    day = on or today()
     lo = LedgerOrigin(services.readmodel, services.home, principal.msp_id)
     report = vehicle_report(lo.vehicle_input(uid, as_of=as_of or day, on=day), on=day)
     return _render(report, format, "vehicle-report")
@@ -70,7 +67,7 @@ def model_line(
     on: Annotated[dt.date | None, Query(description="Report date (default today).")] = None,
 ) -> Response:
     """Every vehicle of the part type the caller's org produced in the period, averaged (CA-ROO s.16)."""
-    day = on or _today()
+    day = on or today()
     lo = LedgerOrigin(services.readmodel, services.home, principal.msp_id)
     uids = lo.model_line_uids(part_type, period_from, period_to)
     inputs = lo.vehicle_inputs(uids, as_of=period_to, on=day)

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from api.core.clock import today as utc_today
 from api.core.credentials import Principal
 from api.core.services import Services
 from api.routes.certifications import list_certifications
@@ -93,7 +94,7 @@ def certifications(
     today: dt.date | None = None,
 ) -> list[CertRow]:
     """The certifications the member may see (optionally of one issuer or part type), as rows."""
-    today = today or dt.date.today()
+    today = today or utc_today()
     answer = list_certifications(
         services, principal, part_type=part_type, issuer=issuer, customer=None, status=None, limit=1000, offset=0
     )

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.compliance.issue import CertificateStore
+from api.core.clock import today as utc_today
 from api.core.deps import ServicesDep
 from api.routes.certificates import certificate_pdf
 from api.routes.containment import DATE, containment
@@ -58,7 +59,7 @@ def dashboard(
     Vehicles are listed a page at a time (each row is a report); model-line figures cover every vehicle.
     """
     require(principal, *ANALYSTS)
-    today = dt.datetime.now(dt.UTC).date()
+    today = utc_today()
     start, end = _period(period_from, period_to, today)
     view = OemView(services, principal)
     uids = view.vehicle_uids()
@@ -123,7 +124,7 @@ def vehicle_page(request: Request, services: ServicesDep, principal: WebPrincipa
     svg = tree_svg(view.svg_tree(uid), title=f"As-built tree of {v.model_line} {uid}")
     report = None
     if principal.role == "compliance":
-        report = vehicle_compliance(services, principal, uid, dt.datetime.now(dt.UTC).date())
+        report = vehicle_compliance(services, principal, uid, utc_today())
     return render(
         request,
         "vehicle.html",

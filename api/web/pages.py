@@ -8,7 +8,6 @@ scripts (``/station/scan``) answer problem+json through the app's handlers inste
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -22,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
+from api.core.clock import today
 from api.web.auth import check_same_origin, nav_for, token_from
 from ledger.errors import LedgerError, Unauthenticated, to_problem
 
@@ -74,7 +74,7 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
         "principal": principal,
         "nav": nav_for(principal.role) if principal is not None else (),
         "path": request.url.path,
-        "today": dt.date.today().isoformat(),
+        "today": today().isoformat(),
     }
     response = templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"

@@ -141,6 +141,13 @@ class OriginCertificateTransactions:
         who = tx.require("record certificates of origin", Role.CERTIFIER)
         rec = _record(parse_object(record_json, "certificate of origin"))
         cid = rec["certificate_id"]
+        # A later signing date would push the four-year validity later; one day of slack for time zones.
+        if dt.date.fromisoformat(rec["signed_date"]) > tx.now.date() + dt.timedelta(days=1):
+            raise ValidationError(
+                f"certificate of origin signed_date {rec['signed_date']} is after the transaction date {tx.now.date()}",
+                field="signed_date",
+                value=rec["signed_date"],
+            )
         if rec["issuer_msp"] != tx.msp:
             raise Forbidden(
                 f"{tx.msp} may not record certificate of origin {cid} on behalf of {rec['issuer_msp']}",

@@ -64,12 +64,19 @@ def test_another_members_key_is_refused(world: World) -> None:
         ({"signature": "not base64!"}, "certificate of origin signature 'not base64!' is not base64"),
         ({"content_hash": "ABC"}, "certificate of origin content_hash 'ABC' is not 64 lower-case hex digits"),
         ({"colour": "red"}, "certificate of origin has unknown field 'colour'"),
+        ({"signed_date": "2026-03-04"},
+         "certificate of origin signed_date 2026-03-04 is after the transaction date 2026-03-02"),
     ],
 )  # fmt: skip
 def test_bad_records_name_the_value(world: World, change: dict[str, Any], message: str) -> None:
     err = world.h.error(world.certifier(OEM), "RecordCertificateOfOrigin", record(world, **change))
     assert isinstance(err, ValidationError)
     assert err.message == message
+
+
+def test_signed_date_may_lead_the_transaction_by_one_day_for_time_zones(world: World) -> None:
+    stored = world.h.submit(world.certifier(OEM), "RecordCertificateOfOrigin", record(world, signed_date="2026-03-03"))
+    assert stored["signed_date"] == "2026-03-03"
 
 
 def test_only_certifiers_of_the_issuing_org(world: World) -> None:
