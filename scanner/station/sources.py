@@ -257,37 +257,59 @@ class DirectorySource(Source):
 
 
 class CameraSource(Source):
-    """Frames from a camera (``camera:0``) or a video file, through OpenCV when it is installed."""
+    """Frames from a camera (``camera:0``) or a video file (``camera:/path/video.avi``), through OpenCV.
+
+    OpenCV is the optional ``camera`` extra (docs/decisions.md, Station agent). The device or file is opened
+    here, when the source is built, so a missing OpenCV, a missing file or a camera that cannot be opened is
+    a start-up error (one line, exit 2) rather than a failure of the running station. Every frame is a quiet
+    read: a video shows no code most of the time. A video file ends the source at its last frame.
+    """
 
     def __init__(self, spec: str, *, every: int = 1) -> None:
         super().__init__()
         self.spec, self._every = spec, max(1, every)
         self.name = f"camera:{spec}"
+        self._cap = _open_capture(spec)
 
     def reads(self) -> Iterator[Read]:
-        """Grayscale frames until the camera or file ends."""
-        try:
-            import cv2
-        except ImportError as exc:
-            raise ValidationError(
-                "camera sources need OpenCV: pip install opencv-python-headless", value=self.spec
-            ) from exc
-        cap = cv2.VideoCapture(int(self.spec) if self.spec.isdigit() else self.spec)
-        if not cap.isOpened():
-            raise ValidationError(f"camera {self.spec!r} cannot be opened", value=self.spec)
-        n = 0
+        """Grayscale frames (``origin`` ends with ``#N``, the 1-based frame number) until the camera or file ends."""
+        from scanner.datamatrix.frames import to_gray
+
+        cap, n = self._cap, 0
         try:
             while not self._stop.is_set():
                 ok, frame = cap.read()
-                if not ok:
+                if not ok or frame is None:
                     return
                 n += 1
                 if n % self._every:
                     continue
-                gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
-                yield Read(f"{self.name}#{n}", frame=gray, quiet=True)
+                yield Read(f"{self.name}#{n}", frame=to_gray(frame), quiet=True)
         finally:
             cap.release()
+
+
+def _open_capture(spec: str) -> Any:
+    """An opened ``cv2.VideoCapture`` for a camera index or a video file, or a ValidationError saying why not."""
+    try:
+        import cv2
+    except ImportError as exc:
+        raise ValidationError(
+            "camera sources need OpenCV: pip install 'usmca-ledger[camera]' (opencv-python-headless)", value=spec
+        ) from exc
+    if not spec.isdigit() and not Path(spec).is_file():
+        raise ValidationError(f"video file {spec} does not exist", value=spec)
+    cvlog = cv2.utils.logging
+    level = cvlog.getLogLevel()
+    cvlog.setLogLevel(cvlog.LOG_LEVEL_SILENT)  # backends print their failed attempts; we say it in one line
+    try:
+        cap = cv2.VideoCapture(int(spec) if spec.isdigit() else spec)
+    finally:
+        cvlog.setLogLevel(level)
+    if not cap.isOpened():
+        what = f"camera {spec}" if spec.isdigit() else f"video file {spec}"
+        raise ValidationError(f"{what} cannot be opened", value=spec)
+    return cap
 
 
 def _host_port(text: str, spec: str) -> tuple[str, int]:
