@@ -3,11 +3,13 @@
 Threads: the source's reader puts reads on a queue; the main loop takes whatever has arrived (a burst from a
 fast reader is one group), turns each read into a ticket and maybe an event, appends the group's events to the
 outbox in one durable transaction, and only then lets the operator output print their lines. The forwarder
-delivers the outbox to the sink and hands the ledger's verdicts to the waiting lines.
+delivers the outbox to the sink and hands the ledger's verdicts to the waiting lines. Text reads queue without
+loss; frames queue a few at a time (scanner/station/readqueue.py), a live camera's stalest ones dropped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import sys
 import threading
@@ -20,7 +22,7 @@ from typing import Any, TextIO
 from ledger.errors import LedgerError, ValidationError
 from scanner.identifiers import PartIdentifier, parse
 from scanner.station.config import StationConfig
-from scanner.station.events import Assembler, AssemblyStep, Dedupe, assembly_event, scan_event
+from scanner.station.events import Assembler, AssemblyStep, Dedupe, LineLimit, assembly_event, scan_event
 from scanner.station.forwarder import Backoff, Forwarder
 from scanner.station.operator import (
     REFUSING_FLAGS,
@@ -33,11 +35,16 @@ from scanner.station.operator import (
     scan_verdict,
 )
 from scanner.station.outbox import REFUSED, NewEvent, Outbox, OutboxEvent
+from scanner.station.readqueue import ReadQueue
 from scanner.station.sinks import Sink
 from scanner.station.sources import Read, Source
 
 #: Most reads handled (and appended in one transaction) per group.
 MAX_GROUP = 512
+#: Text reads waiting for the main loop (lossless: the reader waits beyond this).
+TEXT_QUEUE = 100_000
+#: Frames waiting for the main loop: a couple of frames keeps a live camera's reads current and memory flat.
+FRAME_QUEUE = 2
 _END = object()
 
 
@@ -51,13 +58,15 @@ class Summary:
     delivered: int
     pending: int
     refused: int
+    dropped: int = 0
 
     def status_line(self, station_id: str, outbox: str) -> str:
         """The status line printed on exit."""
+        dropped = f", {self.dropped} stale camera frames dropped" if self.dropped else ""
         return (
             f"station {station_id} stopped: {self.delivered} delivered, {self.pending} pending, "
             f"{self.refused} refused in {outbox} (this run: {self.reads} reads, {self.events} new events, "
-            f"{self.refused_lines} REFUSED lines)"
+            f"{self.refused_lines} REFUSED lines{dropped})"
         )
 
 
@@ -92,8 +101,12 @@ class StationAgent:
         )
         self.dedupe = Dedupe(cfg.dedupe_window)
         self.dedupe.seed(self.outbox.recent(clock() - cfg.dedupe_window))
+        self.quiet_lines = LineLimit(cfg.dedupe_window)
         self.assembler = Assembler(cfg.assemble_count, cfg.terminator)
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=100_000)
+        self._queue: ReadQueue[Any] = (
+            ReadQueue(FRAME_QUEUE, drop_stale=source.live) if source.frames else ReadQueue(TEXT_QUEUE)
+        )
+        source.on_notice = self.output.notice
         self._stop = threading.Event()
         self._source_error: BaseException | None = None
         self.reads = 0
@@ -129,7 +142,15 @@ class StationAgent:
     def summary(self) -> Summary:
         """Counts for this run and the outbox."""
         c = self.outbox.counts()
-        return Summary(self.reads, self.events, self.output.refused, c["delivered"], c["pending"], c["refused"])
+        return Summary(
+            self.reads,
+            self.events,
+            self.output.refused,
+            c["delivered"],
+            c["pending"],
+            c["refused"],
+            self._queue.dropped,
+        )
 
     def _shutdown(self) -> None:
         parent, children = self.assembler.abandon()
@@ -141,18 +162,25 @@ class StationAgent:
         self.output.close()
 
     def _read_source(self) -> None:
+        # A frame not yet queued when the station stops was never seen by anyone: give up waiting for room.
+        # A scanner's text read was: the reader waits (the final drain makes room), so none is lost.
+        give_up = self._stop if self.source.frames else None
+        reads = self.source.reads()
         try:
-            for read in self.source:
-                self._queue.put(read)
+            for read in reads:
+                if not self._queue.put(read, give_up):
+                    break
         except BaseException as exc:  # reported by run() on the main thread
             self._source_error = exc
         finally:
-            self._queue.put(_END)
+            with contextlib.suppress(BaseException):
+                reads.close()  # releases the device now, not when the generator is collected
+            self._queue.put_last(_END)
 
     def _step(self, timeout: float) -> bool:
         """Handle one group of reads; True when the source has ended."""
         try:
-            first = self._queue.get(timeout=timeout) if timeout else self._queue.get_nowait()
+            first = self._queue.get(timeout)
         except queue.Empty:
             return False
         group, ended = [], first is _END
@@ -160,7 +188,7 @@ class StationAgent:
             group.append(first)
         while not ended and len(group) < MAX_GROUP:
             try:
-                item = self._queue.get_nowait()
+                item = self._queue.get()
             except queue.Empty:
                 break
             if item is _END:
@@ -192,35 +220,56 @@ class StationAgent:
         self.output.stored(tickets)
 
     def _handle(self, read: Read) -> list[tuple[Ticket, NewEvent | None]]:
-        if read.text is not None:
-            text = read.text
-            if self.cfg.mode == "assemble" and self.assembler.is_terminator(text):
-                return [self._assembly_step(self.assembler.terminate(), "")]
-            try:
-                part = parse(text, require_serial=True)
-            except LedgerError as err:
-                return [(Ticket(line=refused_line(err.message)), None)]
-            return [self._part(part, text)]
+        if read.text is None:
+            return self._frame(read)
+        text = read.text
+        if self.cfg.mode == "assemble" and self.assembler.is_terminator(text):
+            return [self._assembly_step(self.assembler.terminate(), "")]
+        try:
+            part = parse(text, require_serial=True)
+        except LedgerError as err:
+            return [(Ticket(line=refused_line(err.message)), None)]
+        handled = self._part(part, text)
+        return [] if handled is None else [handled]
+
+    def _frame(self, read: Read) -> list[tuple[Ticket, NewEvent | None]]:
+        """Every code an image shows is a read of its own (two labels in view are two parts)."""
         if read.frame is None:
             return [(Ticket(line=refused_line(f"{read.origin} is not a readable image")), None)]
         from scanner.datamatrix import decode
 
-        results = decode(read.frame, require_serial=True)
+        results = decode(read.frame, all=True, require_serial=True)
         if not results[0].found:
             nothing = refused_line(f"no Data Matrix code found in {read.origin}")
             return [] if read.quiet else [(Ticket(line=nothing), None)]
         out: list[tuple[Ticket, NewEvent | None]] = []
+        seen: set[str] = set()  # a code shown twice in one image is one read of it
         for r in results:
-            if r.part is None:
+            key = r.part.uid if r.part is not None else f"unreadable:{r.raw}"
+            if key in seen:
+                continue
+            seen.add(key)
+            if r.part is not None:
+                handled = self._part(r.part, r.raw, quiet=read.quiet)
+            elif not read.quiet or self.quiet_lines.due(key, self.clock()):  # a bad code in view: once a window
                 message = (r.error or {}).get("message", f"unreadable code in {read.origin}")
-                out.append((Ticket(line=refused_line(str(message))), None))
+                handled = (Ticket(line=refused_line(str(message))), None)
             else:
-                out.append(self._part(r.part, r.raw))
+                handled = None
+            if handled is not None:
+                out.append(handled)
         return out
 
-    def _part(self, part: PartIdentifier, raw: str | None) -> tuple[Ticket, NewEvent | None]:
+    def _part(
+        self, part: PartIdentifier, raw: str | None, *, quiet: bool = False
+    ) -> tuple[Ticket, NewEvent | None] | None:
+        """The read of one part; None for a camera's repeat read that was already reported within the window."""
         uid, info, now = part.uid, part_info(part), self.clock()
-        if self.dedupe.repeat(uid, now):
+        repeat = self.dedupe.repeat(uid, now)
+        said = self.quiet_lines.due(uid, now) if quiet else True
+        if repeat:
+            if not said:
+                return None
             window = f"{self.cfg.dedupe_window:g}"
             return Ticket(line=ok_line(uid, info, f"repeat read within {window} s, recorded once")), None
         if self.cfg.mode == "assemble":

@@ -54,6 +54,32 @@ class Dedupe:
         self._last = {u: t for u, t in self._last.items() if now - t <= self.window}
 
 
+class LineLimit:
+    """At most one operator line per code per ``window`` seconds, for continuous (camera) reads.
+
+    A camera sees a part held in view in every frame, ~30 times a second. Each frame is still a read (dedupe
+    keeps it one event), but the operator gets a line for it only when no line about that code was printed in
+    the last ``window`` seconds: the first read, then a reminder per window while it stays in view. A new event
+    is never held back: it needs the code to have been unseen for longer than the dedupe window.
+    """
+
+    def __init__(self, window: float) -> None:
+        self.window = window
+        self._said: dict[str, float] = {}
+        self._pruned = 0.0
+
+    def due(self, key: str, now: float) -> bool:
+        """True (and remembered as said) when no line about ``key`` was printed within the window before ``now``."""
+        last = self._said.get(key)
+        if last is not None and now - last < self.window:
+            return False
+        self._said[key] = now
+        if now - self._pruned > max(self.window, 1.0) * 10:
+            self._pruned = now
+            self._said = {k: t for k, t in self._said.items() if now - t < self.window}
+        return True
+
+
 @dataclass
 class AssemblyStep:
     """What one read did to the assembly under way.

@@ -17,7 +17,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,13 +57,25 @@ def split_lines(buffer: bytearray) -> list[str]:
     return lines
 
 
+def _to_stderr(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
 class Source:
-    """Base: a stoppable iterator of reads."""
+    """Base: a stoppable iterator of reads.
+
+    ``frames`` sources yield images to decode and ``live`` ones cannot be paused (a camera): the agent sizes its
+    queue from these. ``on_notice`` receives one-line messages for the operator (the agent sets it to its
+    notice output).
+    """
 
     name = "source"
+    frames = False
+    live = False
 
     def __init__(self) -> None:
         self._stop = threading.Event()
+        self.on_notice: Callable[[str], None] = _to_stderr
 
     def stop(self) -> None:
         """Ask the source to end."""
@@ -224,6 +236,8 @@ class DirectorySource(Source):
     With ``once`` the source ends when the folder is empty instead of waiting for more.
     """
 
+    frames = True
+
     def __init__(self, path: Path, *, once: bool = False, poll: float = 0.2) -> None:
         super().__init__()
         self.path = Path(path)
@@ -262,31 +276,65 @@ class CameraSource(Source):
     OpenCV is the optional ``camera`` extra (docs/decisions.md, Station agent). The device or file is opened
     here, when the source is built, so a missing OpenCV, a missing file or a camera that cannot be opened is
     a start-up error (one line, exit 2) rather than a failure of the running station. Every frame is a quiet
-    read: a video shows no code most of the time. A video file ends the source at its last frame.
+    read: a video shows no code most of the time.
+
+    A video file ends the source at its last frame. A live camera (a camera index, or ``live=True``) that fails
+    to deliver a frame was unplugged or reset: it is not the end of the shift, so the source says so in one
+    notice, reopens it with backoff (``opener``, up to ``retry_max`` seconds apart) and says when it is back.
     """
 
-    def __init__(self, spec: str, *, every: int = 1) -> None:
+    frames = True
+
+    def __init__(
+        self,
+        spec: str,
+        *,
+        every: int = 1,
+        live: bool | None = None,
+        retry_max: float = 5.0,
+        opener: Callable[[str], Any] | None = None,
+    ) -> None:
         super().__init__()
         self.spec, self._every = spec, max(1, every)
         self.name = f"camera:{spec}"
-        self._cap = _open_capture(spec)
+        self.live = spec.isdigit() if live is None else live
+        self._retry_max = retry_max
+        self._open = opener or _open_capture
+        self._cap = self._open(spec)
 
     def reads(self) -> Iterator[Read]:
-        """Grayscale frames (``origin`` ends with ``#N``, the 1-based frame number) until the camera or file ends."""
+        """Grayscale frames (``origin`` ends with ``#N``, the 1-based frame number) until the file ends or stop()."""
         from scanner.datamatrix.frames import to_gray
 
-        cap, n = self._cap, 0
+        cap, n, lost, delay = self._cap, 0, False, 0.1
         try:
             while not self._stop.is_set():
-                ok, frame = cap.read()
-                if not ok or frame is None:
-                    return
-                n += 1
-                if n % self._every:
+                ok, frame = cap.read() if cap is not None else (False, None)
+                if ok and frame is not None:
+                    if lost:
+                        lost, delay = False, 0.1
+                        self.on_notice(f"notice: {self.name} is back; reading frames again")
+                    n += 1
+                    if n % self._every == 0:
+                        yield Read(f"{self.name}#{n}", frame=to_gray(frame), quiet=True)
                     continue
-                yield Read(f"{self.name}#{n}", frame=to_gray(frame), quiet=True)
+                if not self.live:
+                    return
+                if not lost:
+                    lost = True
+                    self.on_notice(f"notice: {self.name} sends no frames (unplugged?); reopening it until it is back")
+                if cap is not None:
+                    cap.release()
+                    cap = None
+                # Backoff holds until a frame arrives: a device that opens but sends nothing is not retried hot.
+                if self._stop.wait(delay):
+                    break
+                delay = min(self._retry_max, delay * 2)
+                with contextlib.suppress(ValidationError):
+                    cap = self._open(self.spec)
         finally:
-            cap.release()
+            if cap is not None:
+                cap.release()
 
 
 def _open_capture(spec: str) -> Any:

@@ -9,7 +9,7 @@ import pytest
 from ledger.errors import ParseError, ValidationError
 from scanner.epcis import event_from_jsonld
 from scanner.station.config import StationConfig, build_config
-from scanner.station.events import Assembler, Dedupe, assembly_event, event_time, scan_event
+from scanner.station.events import Assembler, Dedupe, LineLimit, assembly_event, event_time, scan_event
 from scanner.station.operator import assembly_verdict, ok_line, refused_line, scan_verdict
 
 UID = "https://id.gs1.org/01/00628000123453/21/S000001"
@@ -43,6 +43,17 @@ def test_dedupe_seeded_from_before_a_restart_and_pruned() -> None:
     assert d.repeat(UID, 101.5) is True
     assert d.repeat(UID2, 150.0) is False  # pruning runs (far later) and forgets UID
     assert d.repeat(UID, 150.5) is False
+
+
+def test_line_limit_says_a_code_once_per_window() -> None:
+    lim = LineLimit(2.0)
+    # A part in view for 5 s at 4 frames/s: a line at 0, then one per window while it stays; per code.
+    times = [i * 0.25 for i in range(21)]
+    assert [t for t in times if lim.due(UID, t)] == [0.0, 2.0, 4.0]
+    assert lim.due(UID2, 4.25) and not lim.due(UID2, 4.5)
+    zero = LineLimit(0.0)
+    assert zero.due(UID, 1.0) and zero.due(UID, 1.0)  # window 0: every read is said
+    assert lim.due(UID, 100.0) and lim.due(UID2, 100.0)  # pruned long after, then said again
 
 
 def test_assembler_by_count() -> None:
