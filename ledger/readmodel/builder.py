@@ -10,6 +10,8 @@ gives the same tables.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import re
 import sqlite3
@@ -26,6 +28,8 @@ READMODEL_FILE = "readmodel.db"
 CHECKPOINT_TABLE = "_checkpoint"
 _SAFE = re.compile(r"[^A-Za-z0-9_]")
 SEP = "\x00"
+#: Record fields stored as JSON text (a tuple: isinstance checks it faster than ``dict | list``, per field).
+_NESTED = (dict, list)
 
 
 def split_key(key: str) -> tuple[str, list[str]] | None:
@@ -41,6 +45,19 @@ def table_name(object_type: str) -> str:
     return _SAFE.sub("_", object_type) or "_unnamed"
 
 
+@functools.lru_cache(maxsize=4096)
+def _column(field: str) -> str:
+    """SQLite-safe column name of a record field (cached: the same few dozen fields come in every block)."""
+    return _SAFE.sub("_", field)
+
+
+def _nested(value: dict[str, Any] | list[Any]) -> str:
+    """A nested field as sorted JSON text; most are empty (a scan's anomalies), which skip the encoder."""
+    if value:
+        return json.dumps(value, sort_keys=True)
+    return "{}" if isinstance(value, dict) else "[]"
+
+
 def _row(attrs: list[str], value: bytes, block: int, tx_id: str, ts: str) -> dict[str, Any]:
     row: dict[str, Any] = {"_key": SEP.join(attrs)}
     for i, a in enumerate(attrs):
@@ -51,8 +68,7 @@ def _row(attrs: list[str], value: bytes, block: int, tx_id: str, ts: str) -> dic
         doc = {"_raw": value.decode("utf-8", "replace")}
     if isinstance(doc, dict):
         for k, v in doc.items():
-            col = _SAFE.sub("_", k)
-            row[col] = json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v
+            row[_column(k)] = _nested(v) if isinstance(v, _NESTED) else v
     else:
         row["_value"] = json.dumps(doc)
     row["_block"] = block
@@ -76,6 +92,9 @@ class ReadModel:
         self.path = Path(path)
         conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
+        # No fsync per applied block: a power loss can only roll the read model back to an earlier consistent
+        # checkpoint (rows and checkpoint commit together), and the follower re-applies those blocks.
+        conn.execute("PRAGMA synchronous=NORMAL")
         self.db = sqlite_utils.Database(conn)
         self._columns: dict[str, list[str]] = {}
         if CHECKPOINT_TABLE not in self.db.table_names():
@@ -136,18 +155,18 @@ class ReadModel:
         """
         conn = self.db.conn
         cols = self._table_columns(table)
-        wanted: dict[str, Any] = {}
-        for row in rows:
-            for k, v in row.items():
-                if k not in wanted or wanted[k] is None:
-                    wanted[k] = v
-        if not cols:
-            defs = ", ".join(f"[{c}] {_sql_type(v)}" for c, v in wanted.items() if c != "_key")
-            conn.execute(f"CREATE TABLE [{table}] ([_key] TEXT PRIMARY KEY{', ' + defs if defs else ''})")
-            cols = ["_key", *[c for c in wanted if c != "_key"]]
-        else:
-            for c, v in wanted.items():
-                if c not in cols:
+        # Every column of these rows in order of first appearance, each typed by its first non-null value.
+        present = dict.fromkeys(itertools.chain.from_iterable(rows))
+        known = set(cols)
+        new = [c for c in present if c not in known]
+        if new:
+            first = {c: next((r[c] for r in rows if r.get(c) is not None), None) for c in new}
+            if not cols:
+                defs = ", ".join(f"[{c}] {_sql_type(v)}" for c, v in first.items() if c != "_key")
+                conn.execute(f"CREATE TABLE [{table}] ([_key] TEXT PRIMARY KEY{', ' + defs if defs else ''})")
+                cols = ["_key", *[c for c in new if c != "_key"]]
+            else:
+                for c, v in first.items():
                     conn.execute(f"ALTER TABLE [{table}] ADD COLUMN [{c}] {_sql_type(v)}")
                     cols = [*cols, c]
         self._columns[table] = cols
@@ -155,7 +174,7 @@ class ReadModel:
         names = ",".join(f"[{c}]" for c in cols)
         conn.executemany(
             f"INSERT OR REPLACE INTO [{table}] ({names}) VALUES ({marks})",
-            [tuple(row.get(c) for c in cols) for row in rows],
+            [tuple(map(row.get, cols)) for row in rows],
         )
 
     def follow(self, blocks: Iterable[Block]) -> int:

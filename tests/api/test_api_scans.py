@@ -7,8 +7,6 @@ import threading
 import httpx
 import pytest
 
-from api.epcis.coalesce import Coalescer
-from ledger.errors import ValidationError
 from scanner.epcis import ObjectEvent
 from tests.api.conftest import ApiServer, commission, path_uid, register_part_type, uid
 
@@ -145,48 +143,6 @@ def test_missing_or_revoked_credential_is_401(chain: ApiServer) -> None:
     assert r.status_code == 401
     r = chain.client().post("/v1/scans", json={}, headers={"Authorization": "Bearer usm_nope"})
     assert (r.status_code, r.json()["detail"]) == (401, "unknown or revoked credential")
-
-
-def test_coalescer_groups_concurrent_items_and_isolates_a_bad_one() -> None:
-    calls: list[list[str]] = []
-
-    def batch(items: list[dict]) -> list[dict]:
-        calls.append([i["uid"] for i in items])
-        if any(i["uid"] == "bad" for i in items):
-            raise ValidationError("scans[1] uid 'bad' is not an absolute URI", value="bad")
-        return [{"uid": i["uid"], "n": len(items)} for i in items]
-
-    def single(items: list[dict]) -> list[dict]:
-        calls.append([items[0]["uid"]])
-        if items[0]["uid"] == "bad":
-            raise ValidationError("scan uid 'bad' is not an absolute URI", value="bad")
-        return [{"uid": items[0]["uid"], "n": 1}]
-
-    coalescer = Coalescer(window=0.3, max_items=10)
-    results: dict[str, object] = {}
-    start = threading.Barrier(3)
-
-    def run(u: str) -> None:
-        start.wait()
-        try:
-            results[u] = coalescer.submit("station", {"uid": u}, batch, single)
-        except ValidationError as err:
-            results[u] = err.message
-
-    threads = [threading.Thread(target=run, args=(u,)) for u in ("a", "bad", "c")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(calls[0]) == ["a", "bad", "c"]
-    assert sorted(map(tuple, calls[1:])) == [("a",), ("bad",), ("c",)]
-    assert results == {
-        "a": {"uid": "a", "n": 1},
-        "c": {"uid": "c", "n": 1},
-        "bad": "scan uid 'bad' is not an absolute URI",
-    }
-    alone = coalescer.submit("other", {"uid": "z"}, batch, single)
-    assert (alone, calls[-1]) == ({"uid": "z", "n": 1}, ["z"])
 
 
 def test_concurrent_single_scans_each_get_their_own_answer(chain: ApiServer) -> None:
