@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.core.problems import install_problem_handlers, problem_response
 from api.core.services import Services
 from api.core.settings import Settings
+from api.epcis import committed
 from api.routes import audit as audit_routes
 from api.routes import certificates as certificate_routes
 from api.routes import certifications as certification_routes
@@ -84,6 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             gc.set_threshold(*thresholds)
+            committed.settle(timeout=30)  # events of committed reads still being stored in the EPCIS repository
             services.stop()
 
     app = FastAPI(

@@ -71,6 +71,8 @@ class EventRepository:
             )
             self._db["events"].create_index(["event_id"], unique=True)
             self._db["events"].create_index(["msp_id", "event_time"])
+        # Events recorded through /v1 are looked up by hash (repositories created before had no such index).
+        self._db["events"].create_index(["event_hash"], if_not_exists=True)
 
     @classmethod
     def for_home(cls, home: Path) -> EventRepository:
@@ -91,6 +93,19 @@ class EventRepository:
                 marks = ",".join("?" * len(chunk))
                 found |= {
                     r[0] for r in self._db.execute(f"SELECT event_id FROM events WHERE event_id IN ({marks})", chunk)
+                }
+        return found
+
+    def known_hashes(self, event_hashes: list[str]) -> set[str]:
+        """Which of ``event_hashes`` are the canonical hash of a stored event (whatever its eventID)."""
+        found: set[str] = set()
+        with self._lock:
+            for i in range(0, len(event_hashes), 500):
+                chunk = event_hashes[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                found |= {
+                    r[0]
+                    for r in self._db.execute(f"SELECT event_hash FROM events WHERE event_hash IN ({marks})", chunk)
                 }
         return found
 

@@ -17,8 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.core.credentials import Principal
 from api.core.deps import PrincipalDep, ServicesDep, require_roles
+from api.core.services import Services
+from api.epcis import committed
 from api.routes.parts import catch_up, doc, is_auditor, is_not_found
-from api.routes.scans import EVENT_HASH_PATTERN, PROBLEM_RESPONSES, submit
+from api.routes.scans import EVENT_HASH_PATTERN, PROBLEM_RESPONSES, station_record, submit
 from ledger.errors import LedgerError, NotFound
 from scanner.epcis import TransformationEvent
 from scanner.epcis.timestamps import parse_timestamp
@@ -155,7 +157,30 @@ def assemble(services: ServicesDep, principal: Handler, body: AssemblyIn) -> Ass
         "event_hash": event_hash,
         "event_time": body.event_time,
     }
-    return Assembly.model_validate(submit(services, principal, "Assemble", json.dumps(args), wait=True))
+    stored = submit(services, principal, "Assemble", json.dumps(args), wait=True)
+    committed.keep(
+        services.home, principal.msp_id, "Assemble", lambda: [_assembly_event(services, principal, args, body, stored)]
+    )
+    return Assembly.model_validate(stored)
+
+
+def _assembly_event(
+    services: Services, principal: Principal, args: dict[str, Any], body: AssemblyIn, stored: dict[str, Any]
+) -> TransformationEvent | None:
+    """The committed TransformationEvent for the EPCIS repository: the API's own event, else the station agent's.
+
+    The station agent hashes its event with the station's registered read point and sends none, so the
+    station's record is read only when the API's event is not the committed one. A replay of another org's
+    assembly stores nothing under the caller's org.
+    """
+    if stored.get("msp_id") != principal.msp_id:
+        return None
+    event = committed.assembly_event(args, stored, [body.read_point])
+    station_id = stored.get("station_id")
+    if event is None and body.read_point is None and station_id:
+        read_point = station_record(services, principal, station_id).get("read_point")
+        event = committed.assembly_event(args, stored, [read_point])
+    return event
 
 
 @router.post("/shipments", summary="Ship parts to another org", status_code=201)

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from api.core.credentials import Principal
 from api.core.deps import PrincipalDep, ServicesDep, require_roles
 from api.core.services import Services
+from api.epcis import committed
 from api.epcis.capture import Capture
 from api.epcis.repository import EventRepository
 from api.routes.parts import is_auditor
@@ -95,6 +96,7 @@ class _Ledger:
 
 
 def _repo(services: Services) -> EventRepository:
+    committed.settle()  # reads and assemblies committed through /v1 are stored in the background
     return EventRepository.for_home(services.home)
 
 

@@ -19,6 +19,7 @@ from api.core.credentials import Principal
 from api.core.deps import ServicesDep, Station
 from api.core.services import Services
 from api.epcis.coalesce import AsyncCoalescer
+from api.epcis.committed import keep, read_event
 from ledger.embedded.validator import MVCC_READ_CONFLICT
 from ledger.errors import Forbidden, LedgerError, PayloadTooLarge, ValidationError
 from ledger.gateway import check_committed
@@ -226,8 +227,22 @@ def record_scans(services: Services, principal: Principal, scans: list[ScanIn]) 
         raise PayloadTooLarge(f"batch of {len(scans)} scans exceeds the limit of {limit}", value=len(scans))
     args = scan_args(services, principal, scans)
     if len(args) == 1:
-        return [submit(services, principal, "RecordScan", json.dumps(args[0]))]
-    return submit(services, principal, "RecordScans", json.dumps(args))
+        return kept_reads(services, principal, args, [submit(services, principal, "RecordScan", json.dumps(args[0]))])
+    return kept_reads(services, principal, args, submit(services, principal, "RecordScans", json.dumps(args)))
+
+
+def kept_reads(
+    services: Services, principal: Principal, args: list[dict[str, Any]], stored: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``stored`` unchanged, once the committed reads' ObjectEvents are in the EPCIS repository (never raises).
+
+    See :mod:`api.epcis.committed`: a read whose ``event_hash`` is not the hash of the event rebuilt from its
+    fields (a client's own event with bizLocation or extensions) is not stored, nor is another org's record.
+    """
+    own = principal.msp_id
+    keep(services.home, own, "RecordScans",
+         lambda: [read_event(a, s) for a, s in zip(args, stored, strict=True) if s.get("msp_id") == own])  # fmt: skip
+    return stored
 
 
 async def record_scan(services: Services, principal: Principal, scan: ScanIn) -> dict[str, Any]:
@@ -244,8 +259,12 @@ async def record_scan(services: Services, principal: Principal, scan: ScanIn) ->
     return await _COALESCER.submit(
         (id(services), principal.msp_id, principal.member),
         item,
-        lambda items: submit(services, principal, "RecordScans", json.dumps(items)),
-        lambda items: [submit(services, principal, "RecordScan", json.dumps(items[0]))],
+        lambda items: kept_reads(
+            services, principal, items, submit(services, principal, "RecordScans", json.dumps(items))
+        ),
+        lambda items: kept_reads(
+            services, principal, items, [submit(services, principal, "RecordScan", json.dumps(items[0]))]
+        ),
     )
 
 
