@@ -78,6 +78,12 @@ class Unauthenticated(LedgerError):
     http_status = 401
 
 
+class LedgerFormatError(ValidationError):
+    """A ledger file written by a version of this software with another byte format (see its genesis block)."""
+
+    kind = "ledger_format_error"
+
+
 class PayloadTooLarge(LedgerError):
     """A request body or batch exceeds the documented limit."""
 

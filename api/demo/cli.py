@@ -38,9 +38,28 @@ def run_cmd(
     if not (home / CREDENTIALS_FILE).exists():
         typer.echo(f"usmca: seeding the demo supply chain into {home} ...", err=True)
         print_json(seed(home))
+    elif (stale := _stale_format(home)) is not None:
+        typer.echo(f"usmca: {stale}; the demo is seeded again into {home} ...", err=True)
+        print_json(seed(home, force=True))
     typer.echo(f"usmca: demo credentials (org/role -> bearer token): {home / CREDENTIALS_FILE}", err=True)
     typer.echo(
         f"usmca: web pages at http://{host}:{port}/ (sign in with a token from that file), API docs at /docs",
         err=True,
     )
     serve(home, host=host, port=port)
+
+
+def _stale_format(home: Path) -> str | None:
+    """Why the demo ledger cannot be opened by this version (written in an older byte format), else None.
+
+    Demo data is disposable and re-seeded in seconds, so ``demo run`` replaces it rather than stopping.
+    """
+    from ledger.embedded.ledger import EmbeddedLedger
+    from ledger.errors import LedgerFormatError
+
+    try:
+        EmbeddedLedger.open(home)
+    except LedgerFormatError as err:
+        EmbeddedLedger.close_all()
+        return err.message
+    return None

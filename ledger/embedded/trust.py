@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.embedded.store import Store
-from ledger.errors import ValidationError
+from ledger.errors import LedgerFormatError, ValidationError
 from ledger.identity.attrs import Role, identity_from_cert
 from ledger.identity.network import Network
 from ledger.identity.policy import Policy, parse_policy
 from ledger.identity.signing import MspValidator, verify_signature
 
-GENESIS_VERSION = 1
+#: The ledger's byte format, recorded in block 0 (so it is covered by the hash chain). 1: JSON envelopes
+#: (session 1); 2: binary-framed proposal arguments, answers, written values and endorsements.
+GENESIS_VERSION = 2
 
 
 def genesis_config(network: Network) -> dict[str, Any]:
@@ -68,6 +70,14 @@ class ChannelTrust:
         Revocation is not retroactive: ``verify`` replays with the genesis roots only, so transactions a member
         made before being revoked stay valid, while the live ledger refuses anything new from that member.
         """
+        version = config.get("version")
+        if version != GENESIS_VERSION:
+            raise LedgerFormatError(
+                f"ledger format {version} (in its genesis block) is not the format {GENESIS_VERSION} this version "
+                "reads and writes; create the ledger again, or read it with the version that wrote it",
+                field="version",
+                value=version,
+            )
         roots = {msp: v["root_cert"].encode() for msp, v in config["msps"].items()}
         msp_ids = tuple(sorted(roots))
         clock = _TxClock()

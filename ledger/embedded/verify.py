@@ -38,7 +38,7 @@ from ledger.embedded.verify_worker import (
     stored_digests,
     value_digest,
 )
-from ledger.errors import ParseError
+from ledger.errors import LedgerError
 
 #: A worker task: about this many transactions or bytes of envelopes (big enough to amortize the pipe, small
 #: enough to keep both cores busy until the end).
@@ -174,7 +174,7 @@ def verify_ledger(path: Path, *, workers: int | None = None) -> VerifyReport:
         try:
             config = json.loads(genesis[0].envelope)
             ChannelTrust.from_config(config)
-        except (ValueError, KeyError, IndexError, ParseError) as exc:
+        except (ValueError, KeyError, IndexError, LedgerError) as exc:
             raise _Problem(f"block 0: genesis configuration is unreadable ({exc})") from None
         nproc = workers or max(1, min(4, os.cpu_count() or 1))
         with ProcessPoolExecutor(nproc, initializer=init_worker, initargs=(Path(path), config)) as pool:

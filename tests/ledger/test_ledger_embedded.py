@@ -213,3 +213,37 @@ def test_revoked_member_is_refused_but_its_past_transactions_stay_valid(ledger_h
         connect(ledger_home, SUPPLIER, "station1").submit("RecordScan", scan(2))
     EmbeddedLedger.close_all()
     assert verify_ledger(ledger_home / LEDGER_FILE).ok
+
+
+def _rewrite_genesis_version(home: Path, version: int) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(home / LEDGER_FILE)
+    (raw,) = conn.execute("SELECT envelope FROM txs WHERE block = 0").fetchone()
+    config = json.loads(raw)
+    config["version"] = version
+    with conn:
+        conn.execute("UPDATE txs SET envelope = ? WHERE block = 0", (json.dumps(config).encode(),))
+    conn.close()
+
+
+def test_a_ledger_in_another_byte_format_is_refused_naming_the_format(ledger_home: Path) -> None:
+    from ledger.errors import LedgerFormatError
+
+    EmbeddedLedger.close_all()
+    _rewrite_genesis_version(ledger_home, 1)
+    with pytest.raises(LedgerFormatError, match=r"ledger format 1 .* is not the format 2") as info:
+        EmbeddedLedger.open(ledger_home)
+    assert info.value.value == 1
+    report = verify_ledger(ledger_home / LEDGER_FILE)
+    assert not report.ok and report.problem.startswith("block 0: genesis configuration is unreadable (ledger format 1")
+
+
+def test_demo_run_replaces_a_demo_ledger_of_an_older_format(ledger_home: Path) -> None:
+    from api.demo.cli import _stale_format
+
+    assert _stale_format(ledger_home) is None
+    EmbeddedLedger.close_all()
+    _rewrite_genesis_version(ledger_home, 1)
+    stale = _stale_format(ledger_home)
+    assert stale is not None and stale.startswith("ledger format 1")
