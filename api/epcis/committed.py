@@ -44,6 +44,7 @@ def read_event(item: Mapping[str, Any], stored: Mapping[str, Any]) -> ObjectEven
         biz_location=None,
         biz_step=item.get("biz_step") or stored.get("biz_step"),
         disposition=item.get("disposition"),
+        event_id=item["event_hash"],  # the claimed id; _committed checks it is the hash
     )
     return _committed(event, item["event_hash"], stored.get("recorded_at"))
 
@@ -64,6 +65,7 @@ def assembly_event(
             read_point=read_point,
             biz_step="assembling",
             disposition="active",
+            event_id=item["event_hash"],  # the claimed id; _committed checks it is the hash
         )
         kept = _committed(event, item["event_hash"], stored.get("assembled_at"))
         if kept is not None:
@@ -147,7 +149,7 @@ def _store(home: Path, msp_id: str, transaction: str, build: Callable[[], Iterab
 
 def _committed(event: Event, event_hash: str, recorded_at: Any) -> Event | None:
     """``event`` identified by ``event_hash`` with the ledger's record time, if it is the committed event."""
-    if (event.event_id or event.hash_id()) != event_hash:  # the builders set eventID to the canonical hash
+    if event.hash_id() != event_hash:  # the canonical hash leaves eventID and recordTime out
         return None
     return dataclasses.replace(event, event_id=event_hash, record_time=_record_time(recorded_at))
 
