@@ -8,6 +8,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from api.epcis import committed
 from scanner.epcis import ObjectEvent, TransformationEvent
 from scanner.station.config import StationConfig
 from scanner.station.events import assembly_event, scan_event
@@ -172,6 +173,7 @@ def test_a_repository_failure_does_not_fail_the_read_and_a_replay_catches_up(cha
     first = station.post("/v1/scans", json=read)
     assert first.status_code == 200, first.text
     assert first.json()["duplicate"] is False
+    assert committed.settle(timeout=30)  # the server (a thread of this process) has tried, and failed, to store it
     blocker.rmdir()
     assert events_of(station, MATCH_epc=read["uid"]) == []
     again = station.post("/v1/scans", json=read)
