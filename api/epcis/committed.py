@@ -14,7 +14,6 @@ stored already adds nothing), so replaying a read fills in an event that an earl
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import queue
 import threading
@@ -45,8 +44,9 @@ def read_event(item: Mapping[str, Any], stored: Mapping[str, Any]) -> ObjectEven
         biz_step=item.get("biz_step") or stored.get("biz_step"),
         disposition=item.get("disposition"),
         event_id=item["event_hash"],  # the claimed id; _committed checks it is the hash
+        record_time=_record_time(stored.get("recorded_at")),
     )
-    return _committed(event, item["event_hash"], stored.get("recorded_at"))
+    return _committed(event, item["event_hash"])
 
 
 def assembly_event(
@@ -66,8 +66,9 @@ def assembly_event(
             biz_step="assembling",
             disposition="active",
             event_id=item["event_hash"],  # the claimed id; _committed checks it is the hash
+            record_time=_record_time(stored.get("assembled_at")),
         )
-        kept = _committed(event, item["event_hash"], stored.get("assembled_at"))
+        kept = _committed(event, item["event_hash"])
         if kept is not None:
             return kept
     return None
@@ -147,11 +148,9 @@ def _store(home: Path, msp_id: str, transaction: str, build: Callable[[], Iterab
         return 0
 
 
-def _committed(event: Event, event_hash: str, recorded_at: Any) -> Event | None:
-    """``event`` identified by ``event_hash`` with the ledger's record time, if it is the committed event."""
-    if event.hash_id() != event_hash:  # the canonical hash leaves eventID and recordTime out
-        return None
-    return dataclasses.replace(event, event_id=event_hash, record_time=_record_time(recorded_at))
+def _committed(event: Event, event_hash: str) -> Event | None:
+    """``event`` (built under its claimed id, with the ledger's record time) if it is the committed event."""
+    return event if event.hash_id() == event_hash else None  # the canonical hash leaves eventID, recordTime out
 
 
 def _record_time(recorded_at: Any) -> datetime:

@@ -36,6 +36,7 @@ def object_event_for_read(
     ilmd: Mapping[str, Any] | None = None,
     biz_transactions: Iterable[BizTransaction] = (),
     event_id: str | None = None,
+    record_time: datetime | None = None,
 ) -> ObjectEvent:
     """The ObjectEvent for one scan of part ``uid`` (an EPC or Digital Link URI) at a station.
 
@@ -57,6 +58,7 @@ def object_event_for_read(
         extensions=dict(extensions or {}),
         namespaces=dict(namespaces or {}),
         event_id=event_id,
+        record_time=record_time,
     )
     return event.with_event_id()
 
@@ -78,6 +80,7 @@ def transformation_event(
     extensions: Mapping[str, Any] | None = None,
     namespaces: Mapping[str, str] | None = None,
     event_id: str | None = None,
+    record_time: datetime | None = None,
 ) -> TransformationEvent:
     """A TransformationEvent consuming ``inputs`` into ``outputs`` (an assembly station's event)."""
     moment, offset = _when(event_time, tz_offset)
@@ -97,6 +100,7 @@ def transformation_event(
         extensions=dict(extensions or {}),
         namespaces=dict(namespaces or {}),
         event_id=event_id,
+        record_time=record_time,
     )
     return event.with_event_id()
 
