@@ -67,6 +67,8 @@ class EmbeddedLedger:
         self.trust = ChannelTrust.from_genesis(self.store, network.crls())
         self.endorser = Endorser(network, self.store, self.trust)
         self._pool_size = pool_size()
+        self._large_lock = threading.Lock()
+        self._large_in_flight = 0
         self._pool: EndorserPool | None = None
         self._orderer: Orderer | None = None
         self._orderer_lock = threading.Lock()
@@ -140,17 +142,27 @@ class EmbeddedLedger:
         return self.endorser.endorse(creator_msp, response_bytes)
 
     def execute(self, proposal: Proposal, proposal_bytes: bytes, signature: bytes) -> Executed:
-        """Simulate and endorse: large proposals on the peer processes (when there are any), small ones here.
+        """Simulate and endorse: large proposals on the peer processes when they overlap, everything else here.
 
         A batch of hundreds of scans simulates for tens of milliseconds, so concurrent batches gain a core
         each in a peer process; a single-record transaction simulates in a fraction of a millisecond, less
-        than the round trip to a peer process costs.
+        than the round trip to a peer process costs. A lone client (a CLI command, a sequential station
+        agent) gains nothing from a peer process, so the peers start only when large proposals overlap, and
+        take every large proposal from then on.
         """
-        if len(proposal_bytes) >= INLINE_PROPOSAL_BYTES:
-            pool = self.endorsers
+        if len(proposal_bytes) < INLINE_PROPOSAL_BYTES or not self._pool_size:
+            return self.endorser.execute(proposal, proposal_bytes, signature)
+        with self._large_lock:
+            overlapping = self._large_in_flight > 0 or self._pool is not None
+            self._large_in_flight += 1
+        try:
+            pool = self.endorsers if overlapping else None
             if pool is not None:
                 return pool.execute(proposal_bytes, signature, proposal.tx_id)
-        return self.endorser.execute(proposal, proposal_bytes, signature)
+            return self.endorser.execute(proposal, proposal_bytes, signature)
+        finally:
+            with self._large_lock:
+                self._large_in_flight -= 1
 
     # -- blocks ----------------------------------------------------------------------------------------------
     def blocks(self, start: int = 0, *, follow: bool = True, poll: float = 0.2) -> Iterator[Block]:

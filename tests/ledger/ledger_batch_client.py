@@ -34,8 +34,8 @@ def batch(n: int) -> str:
 if __name__ == "__main__":
     home = Path(sys.argv[1])
     gw = connect(home, "SupplierMSP", "station1")
+    pool = EmbeddedLedger.open(home).endorsers  # started up front: large proposals go to the peers
     gw.submit("CommissionParts", batch(0))
-    pool = EmbeddedLedger.open(home).endorsers
     assert pool is not None and _ForkServer._process is not None
     print(_ForkServer._process.pid, *pool.pids, flush=True)
     n = 1

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -28,6 +29,7 @@ def pooled_home(ledger_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The registered test network with two endorsing peer processes and one part type."""
     monkeypatch.setenv(ENDORSERS_ENV, "2")
     EmbeddedLedger.close_all()
+    assert EmbeddedLedger.open(ledger_home).endorsers is not None  # started: large proposals go to the peers
     LedgerClient(connect(ledger_home, SUPPLIER, "admin")).register_part_type(
         {
             "part_number": "CAST-1",
@@ -115,6 +117,44 @@ def test_peers_exit_when_their_client_is_killed(pooled_home: Path) -> None:
         time.sleep(0.05)
     assert not any(_alive(p) for p in pids)
     assert verify_ledger(pooled_home / LEDGER_FILE).ok
+
+
+def test_a_lone_client_endorses_in_process_and_overlapping_batches_start_the_peers(
+    ledger_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENDORSERS_ENV, "2")
+    EmbeddedLedger.close_all()
+    LedgerClient(connect(ledger_home, SUPPLIER, "admin")).register_part_type(
+        {
+            "part_number": "CAST-1",
+            "description": "Casting",
+            "hs_code": "8708.99",
+            "usmca_category": "other",
+            "unit": "EA",
+        }
+    )
+    station = LedgerClient(connect(ledger_home, SUPPLIER, "station1"))
+    station.commission_parts(_parts(200, "lone"))
+    led = EmbeddedLedger.open(ledger_home)
+    assert led._pool is None  # one client at a time: nothing to gain from a peer process
+    errors: list[BaseException] = []
+    start = threading.Barrier(3)
+
+    def batch(tag: str) -> None:
+        try:
+            start.wait()
+            station.commission_parts(_parts(300, tag))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=batch, args=(f"t{k}",)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert led._pool is not None and led._pool.pids  # overlapping large proposals started the peers
+    assert station.get_part("urn:test:peer:t2:299")["part"]["owner_msp"] == SUPPLIER
 
 
 def test_pool_size_setting(monkeypatch: pytest.MonkeyPatch) -> None:
