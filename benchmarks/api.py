@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -143,14 +144,19 @@ def closed_loop(base: str, headers: dict[str, str], uids: list[str], threads: in
         c.close()
 
     t0 = time.monotonic()
-    pool = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+    run_threads([lambda k=k: worker(k) for k in range(threads)], errors)
+    return sum(done) / (time.monotonic() - t0)
+
+
+def run_threads(targets: list[Callable[[], None]], errors: list[str]) -> None:
+    """Run every target in its own thread until all end; stop the benchmark if any request failed."""
+    pool = [threading.Thread(target=t) for t in targets]
     for t in pool:
         t.start()
     for t in pool:
         t.join()
     if errors:
         raise SystemExit(f"{len(errors)} failed requests, first: {errors[0]}")
-    return sum(done) / (time.monotonic() - t0)
 
 
 def fixed_rate(base: str, headers: dict[str, str], uids: list[str], rate: float, seconds: float) -> list[float]:
@@ -179,13 +185,7 @@ def fixed_rate(base: str, headers: dict[str, str], uids: list[str], rate: float,
             if status != 200:
                 errors.append(body[:200].decode())
 
-    pool = [threading.Thread(target=worker) for _ in range(32)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    if errors:
-        raise SystemExit(f"{len(errors)} failed requests, first: {errors[0]}")
+    run_threads([worker] * 32, errors)
     return sorted(latencies)
 
 

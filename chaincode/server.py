@@ -10,7 +10,6 @@ configuration is refused.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 from collections.abc import AsyncIterable
@@ -120,8 +119,11 @@ async def serve(config: ServerConfig, *, ready: asyncio.Event | None = None) -> 
     await server.start()
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
-    with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows / not the main thread
+    try:
         loop.add_signal_handler(signal.SIGTERM, stopping.set)
+        on_sigterm = True
+    except (NotImplementedError, RuntimeError):  # no signal handlers on Windows or outside the main thread
+        on_sigterm = False
     if ready is not None:
         ready.set()
     stopper = asyncio.ensure_future(stopping.wait())
@@ -130,7 +132,7 @@ async def serve(config: ServerConfig, *, ready: asyncio.Event | None = None) -> 
             {asyncio.ensure_future(server.wait_for_termination()), stopper}, return_when=asyncio.FIRST_COMPLETED
         )
     finally:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
+        if on_sigterm:
             loop.remove_signal_handler(signal.SIGTERM)
         await server.stop(3)
         stopper.cancel()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -33,3 +34,42 @@ def today() -> dt.date:
 def day(offset: int = 0) -> str:
     """The ISO date ``offset`` days from today, so due dates and validity periods hold whenever the tests run."""
     return (today() + dt.timedelta(days=offset)).isoformat()
+
+
+#: The supplier's own org record, as its admin re-registers it (tests update it concurrently).
+SUPPLIER_ORG_DOC = {
+    "msp_id": SUPPLIER, "legal_name": "Castings Test Ltd", "tier": "tier2", "country": "CA",
+    "address": "1 Industrial Way, Windsor", "gs1_prefixes": ["0628000"], "duns": "345678912",
+}  # fmt: skip
+
+
+def race_org_updates(gw: Any, rounds: int, threads: int = 8) -> list[str]:
+    """Rounds of ``threads`` concurrent updates of one org record; each submit's outcome (VALID or the code).
+
+    Stops after the first round that produced an MVCC conflict.
+    """
+    from ledger.errors import CommitError
+
+    outcomes: list[str] = []
+    lock = threading.Lock()
+    for round_no in range(rounds):
+        barrier = threading.Barrier(threads)
+
+        def worker(k: int, round_no: int = round_no, barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            try:
+                gw.submit("RegisterOrg", js({**SUPPLIER_ORG_DOC, "legal_name": f"Castings {round_no}-{k}"}))
+                result = "VALID"
+            except CommitError as err:
+                result = err.code
+            with lock:
+                outcomes.append(result)
+
+        pool = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+        if "MVCC_READ_CONFLICT" in outcomes:
+            break
+    return outcomes

@@ -16,15 +16,12 @@ from fabric_net import Backend
 
 from ledger.client import LedgerClient
 from ledger.connect import committed_blocks
-from ledger.errors import CommitError, Conflict, EndorseError, Forbidden, NotFound
+from ledger.errors import Conflict, EndorseError, Forbidden, NotFound
 from ledger.gateway import InMemoryCheckpointer
 from ledger.readmodel.builder import ReadModel
-from tests.helpers import OEM, SUPPLIER, TIER1, js
+from tests.helpers import OEM, SUPPLIER, SUPPLIER_ORG_DOC, TIER1, js, race_org_updates
 
-ORG_DOC = {
-    "msp_id": SUPPLIER, "legal_name": "Castings Test Ltd", "tier": "tier2", "country": "CA",
-    "address": "1 Industrial Way, Windsor", "gs1_prefixes": ["0628000"], "duns": "345678912",
-}  # fmt: skip
+ORG_DOC = SUPPLIER_ORG_DOC
 
 
 def _part_type(number: str) -> dict[str, str]:
@@ -79,28 +76,7 @@ def test_unknown_record_is_not_found(backend: Backend) -> None:
 
 def test_concurrent_updates_of_one_key_conflict_under_mvcc(backend: Backend) -> None:
     gw = backend.connect(SUPPLIER, "admin")
-    outcomes: list[str] = []
-    lock = threading.Lock()
-    for round_no in range(10):
-        barrier = threading.Barrier(8)
-
-        def worker(k: int, round_no: int = round_no, barrier: threading.Barrier = barrier) -> None:
-            barrier.wait()
-            try:
-                gw.submit("RegisterOrg", js({**ORG_DOC, "legal_name": f"Castings {round_no}-{k}"}))
-                result = "VALID"
-            except CommitError as err:
-                result = err.code
-            with lock:
-                outcomes.append(result)
-
-        threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        if "MVCC_READ_CONFLICT" in outcomes:
-            break
+    outcomes = race_org_updates(gw, rounds=10)
     gw.submit("RegisterOrg", js(ORG_DOC))
     assert "MVCC_READ_CONFLICT" in outcomes
     assert "VALID" in outcomes

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,11 @@ from ledger.embedded.envelope import Endorsement, Envelope, Proposal, encode_end
 from ledger.embedded.ledger import LEDGER_FILE, EmbeddedLedger
 from ledger.embedded.store import Store
 from ledger.embedded.verify import verify_ledger
-from ledger.errors import CommitError, Conflict, EndorseError, Forbidden, NotFound
+from ledger.errors import Conflict, EndorseError, Forbidden, NotFound
 from ledger.gateway import InMemoryCheckpointer
-from tests.helpers import OEM, SUPPLIER, TIER1, js
+from tests.helpers import OEM, SUPPLIER, SUPPLIER_ORG_DOC, TIER1, js, race_org_updates
 
-ORG_DOC = {
-    "msp_id": SUPPLIER, "legal_name": "Castings Test Ltd", "tier": "tier2", "country": "CA",
-    "address": "1 Industrial Way, Windsor", "gs1_prefixes": ["0628000"], "duns": "345678912",
-}  # fmt: skip
+ORG_DOC = SUPPLIER_ORG_DOC
 
 
 def test_submit_commits_and_evaluate_reads(ledger_home: Path) -> None:
@@ -62,29 +58,7 @@ def test_every_transaction_is_endorsed_by_enough_orgs(ledger_home: Path) -> None
 def test_concurrent_updates_of_one_key_conflict_under_mvcc(ledger_home: Path) -> None:
     """Eight threads update the same org record at once: one version wins per block, the rest MVCC-conflict."""
     gw = connect(ledger_home, SUPPLIER, "admin")
-    outcomes: list[str] = []
-    lock = threading.Lock()
-    for round_no in range(20):
-        barrier = threading.Barrier(8)
-
-        def worker(k: int, round_no: int = round_no, barrier: threading.Barrier = barrier) -> None:
-            barrier.wait()
-            doc = {**ORG_DOC, "legal_name": f"Castings {round_no}-{k}"}
-            try:
-                gw.submit("RegisterOrg", js(doc))
-                result = "VALID"
-            except CommitError as err:
-                result = err.code
-            with lock:
-                outcomes.append(result)
-
-        threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        if "MVCC_READ_CONFLICT" in outcomes:
-            break
+    outcomes = race_org_updates(gw, rounds=20)
     assert "MVCC_READ_CONFLICT" in outcomes
     assert "VALID" in outcomes
     assert set(outcomes) <= {"VALID", "MVCC_READ_CONFLICT"}

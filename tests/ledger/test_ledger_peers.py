@@ -30,7 +30,12 @@ def pooled_home(ledger_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv(ENDORSERS_ENV, "2")
     EmbeddedLedger.close_all()
     assert EmbeddedLedger.open(ledger_home).endorsers is not None  # started: large proposals go to the peers
-    LedgerClient(connect(ledger_home, SUPPLIER, "admin")).register_part_type(
+    _register_casting(ledger_home)
+    return ledger_home
+
+
+def _register_casting(home: Path) -> None:
+    LedgerClient(connect(home, SUPPLIER, "admin")).register_part_type(
         {
             "part_number": "CAST-1",
             "description": "Casting",
@@ -39,7 +44,6 @@ def pooled_home(ledger_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "unit": "EA",
         }
     )
-    return ledger_home
 
 
 def _parts(n: int, tag: str) -> list[dict[str, str]]:
@@ -124,15 +128,7 @@ def test_a_lone_client_endorses_in_process_and_overlapping_batches_start_the_pee
 ) -> None:
     monkeypatch.setenv(ENDORSERS_ENV, "2")
     EmbeddedLedger.close_all()
-    LedgerClient(connect(ledger_home, SUPPLIER, "admin")).register_part_type(
-        {
-            "part_number": "CAST-1",
-            "description": "Casting",
-            "hs_code": "8708.99",
-            "usmca_category": "other",
-            "unit": "EA",
-        }
-    )
+    _register_casting(ledger_home)
     station = LedgerClient(connect(ledger_home, SUPPLIER, "station1"))
     station.commission_parts(_parts(200, "lone"))
     led = EmbeddedLedger.open(ledger_home)
