@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,18 @@ from ledger.identity.config import parse_config
 from ledger.identity.msp import init_network
 from ledger.samples import AUDITOR, OEM, SUPPLIER, TIER1, small_network_config
 
-__all__ = ["AUDITOR", "OEM", "SUPPLIER", "TIER1", "day", "js", "make_network", "small_network_config", "today"]
+__all__ = [
+    "AUDITOR",
+    "OEM",
+    "SUPPLIER",
+    "TIER1",
+    "day",
+    "js",
+    "make_network",
+    "run_threads",
+    "small_network_config",
+    "today",
+]
 
 
 def make_network(home: Path, config: dict | None = None) -> Path:
@@ -43,6 +55,27 @@ SUPPLIER_ORG_DOC = {
 }  # fmt: skip
 
 
+def run_threads(fn: Callable[[int], object], threads: int) -> None:
+    """Run ``fn(0) .. fn(threads - 1)`` on as many threads started together; re-raise the first failure."""
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(threads)
+
+    def run(k: int) -> None:
+        try:
+            barrier.wait()
+            fn(k)
+        except BaseException as exc:
+            errors.append(exc)
+
+    pool = [threading.Thread(target=run, args=(k,)) for k in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
 def race_org_updates(gw: Any, rounds: int, threads: int = 8) -> list[str]:
     """Rounds of ``threads`` concurrent updates of one org record; each submit's outcome (VALID or the code).
 
@@ -53,10 +86,8 @@ def race_org_updates(gw: Any, rounds: int, threads: int = 8) -> list[str]:
     outcomes: list[str] = []
     lock = threading.Lock()
     for round_no in range(rounds):
-        barrier = threading.Barrier(threads)
 
-        def worker(k: int, round_no: int = round_no, barrier: threading.Barrier = barrier) -> None:
-            barrier.wait()
+        def worker(k: int, round_no: int = round_no) -> None:
             try:
                 gw.submit("RegisterOrg", js({**SUPPLIER_ORG_DOC, "legal_name": f"Castings {round_no}-{k}"}))
                 result = "VALID"
@@ -65,11 +96,7 @@ def race_org_updates(gw: Any, rounds: int, threads: int = 8) -> list[str]:
             with lock:
                 outcomes.append(result)
 
-        pool = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
-        for t in pool:
-            t.start()
-        for t in pool:
-            t.join()
+        run_threads(worker, threads)
         if "MVCC_READ_CONFLICT" in outcomes:
             break
     return outcomes

@@ -18,20 +18,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ledger.embedded.envelope import Endorsement, Envelope, Proposal, Response, make_tx_id
+from ledger.embedded.envelope import Endorsement, Envelope, Proposal, Response
 from ledger.embedded.orderer import Orderer, commit_block
-from ledger.embedded.peers import Endorser, EndorserPool, Executed, pool_size
+from ledger.embedded.peers import CHAINCODE_NAME, Endorser, EndorserPool, Transacted, pool_size, propose
 from ledger.embedded.store import Store
 from ledger.embedded.trust import ChannelTrust, genesis_config
 from ledger.embedded.validator import Checked
 from ledger.errors import CommitStatusError, NotFound
 from ledger.gateway import Block, ChaincodeEvent, CommittedTransaction, Status, Write, check_committed
-from ledger.identity.network import Network, load_network
+from ledger.identity.network import Member, Network, load_network
 
-CHAINCODE_NAME = "usmca"
+__all__ = ["CHAINCODE_NAME", "LEDGER_FILE", "EmbeddedGateway", "EmbeddedLedger"]
+
 LEDGER_FILE = "ledger.db"
-#: Proposals at least this large are endorsed on the peer processes (see ``EmbeddedLedger.execute``).
-INLINE_PROPOSAL_BYTES = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -67,8 +66,8 @@ class EmbeddedLedger:
         self.trust = ChannelTrust.from_genesis(self.store, network.crls())
         self.endorser = Endorser(network, self.store, self.trust)
         self._pool_size = pool_size()
-        self._large_lock = threading.Lock()
-        self._large_in_flight = 0
+        self._in_flight_lock = threading.Lock()
+        self._in_flight = 0
         self._pool: EndorserPool | None = None
         self._orderer: Orderer | None = None
         self._orderer_lock = threading.Lock()
@@ -106,7 +105,7 @@ class EmbeddedLedger:
         """The orderer thread, started on first submit."""
         with self._orderer_lock:
             if self._orderer is None:
-                self._orderer = Orderer(self.store, self.trust)
+                self._orderer = Orderer(self.store, self.trust, expected=self._executing)
             return self._orderer
 
     def wait_for_block(self, height: int, timeout: float) -> bool:
@@ -141,28 +140,30 @@ class EmbeddedLedger:
         """Peers sign the response, the creator's org first, until the endorsement policy is satisfied."""
         return self.endorser.endorse(creator_msp, response_bytes)
 
-    def execute(self, proposal: Proposal, proposal_bytes: bytes, signature: bytes) -> Executed:
-        """Simulate and endorse: large proposals on the peer processes when they overlap, everything else here.
+    def transact(self, member: Member, function: str, args: tuple[str, ...]) -> Transacted:
+        """A transaction up to ordering (see ``Endorser.transact``): on the peer processes once submits overlap.
 
-        A batch of hundreds of scans simulates for tens of milliseconds, so concurrent batches gain a core
-        each in a peer process; a single-record transaction simulates in a fraction of a millisecond, less
-        than the round trip to a peer process costs. A lone client (a CLI command, a sequential station
-        agent) gains nothing from a peer process, so the peers start only when large proposals overlap, and
-        take every large proposal from then on.
+        Chaincode simulation, signing and checking are about a millisecond of CPU per transaction, most of it
+        Python holding the GIL, so concurrent submitters in one process would share one core; on the peer
+        processes each gets a core, and this process only orders and commits. A lone client (a CLI command, a
+        sequential station agent) gains nothing from a peer process, so the peers start only when submits
+        overlap, and take every transaction from then on.
         """
-        if len(proposal_bytes) < INLINE_PROPOSAL_BYTES or not self._pool_size:
-            return self.endorser.execute(proposal, proposal_bytes, signature)
-        with self._large_lock:
-            overlapping = self._large_in_flight > 0 or self._pool is not None
-            self._large_in_flight += 1
+        with self._in_flight_lock:
+            overlapping = self._in_flight > 0 or self._pool is not None
+            self._in_flight += 1
         try:
-            pool = self.endorsers if overlapping else None
+            pool = self.endorsers if overlapping and self._pool_size else None
             if pool is not None:
-                return pool.execute(proposal_bytes, signature, proposal.tx_id)
-            return self.endorser.execute(proposal, proposal_bytes, signature)
+                return pool.transact(member, function, args)
+            return self.endorser.transact(member, function, args)
         finally:
-            with self._large_lock:
-                self._large_in_flight -= 1
+            with self._in_flight_lock:
+                self._in_flight -= 1
+
+    def _executing(self) -> int:
+        """Transactions of this process between proposal and ordering (the orderer waits briefly for them)."""
+        return self._in_flight
 
     # -- blocks ----------------------------------------------------------------------------------------------
     def blocks(self, start: int = 0, *, follow: bool = True, poll: float = 0.2) -> Iterator[Block]:
@@ -236,23 +237,7 @@ class EmbeddedGateway:
         return self._member.name
 
     def _proposal(self, function: str, args: tuple[str, ...]) -> tuple[Proposal, bytes, bytes]:
-        nonce = os.urandom(24)
-        cert = self._member.cert_pem
-        now = time.time_ns()
-        prop = Proposal(
-            self._ledger.trust.channel,
-            CHAINCODE_NAME,
-            make_tx_id(nonce, cert, self._msp),
-            nonce.hex(),
-            now // 1_000_000_000,
-            now % 1_000_000_000,
-            self._msp,
-            cert,
-            function,
-            tuple(str(a) for a in args),
-        )
-        data = prop.to_bytes()
-        return prop, data, self._member.signer.sign(data)
+        return propose(self._member, self._ledger.trust.channel, function, args)
 
     def evaluate(self, function: str, *args: str) -> bytes:
         """Run a query on the org's peer; nothing is ordered."""
@@ -261,12 +246,9 @@ class EmbeddedGateway:
 
     def submit_async(self, function: str, *args: str) -> _Submitted:
         """Endorse and hand to the orderer; ``get_status()`` waits for the commit."""
-        prop, data, sig = self._proposal(function, args)
-        done = self._ledger.execute(prop, data, sig)
-        payload = Envelope(data, done.response_bytes, done.endorsements, b"").payload
-        env = Envelope(data, done.response_bytes, done.endorsements, self._member.signer.sign(payload))
-        fut = self._ledger.orderer.submit(prop.tx_id, env.to_bytes())
-        return _Submitted(prop.tx_id, done.payload, fut)
+        done = self._ledger.transact(self._member, function, tuple(str(a) for a in args))
+        fut = self._ledger.orderer.submit(done.tx_id, done.envelope, done.checked)
+        return _Submitted(done.tx_id, done.payload, fut)
 
     def submit(self, function: str, *args: str) -> bytes:
         """Endorse, order, and wait for a valid commit."""

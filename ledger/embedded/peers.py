@@ -14,28 +14,44 @@ client leaves no peers behind.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
-import queue
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
+from collections import deque
 from collections.abc import Coroutine
+from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from ledger.embedded.envelope import Endorsement, Proposal, Response, encode_endorsements, frames, unframe
+from ledger.embedded.envelope import (
+    Endorsement,
+    Envelope,
+    Proposal,
+    Response,
+    encode_endorsements,
+    frames,
+    make_tx_id,
+    unframe,
+)
 from ledger.embedded.store import Store
 from ledger.embedded.stub import SimulationStub
 from ledger.embedded.trust import ChannelTrust
-from ledger.errors import EndorseError, ErrorDetail, LedgerError, ValidationError, decode_error
-from ledger.identity.network import Network, load_network
+from ledger.embedded.validator import Checked, check_envelope, prechecked
+from ledger.errors import EndorseError, ErrorDetail, LedgerError, NotFound, ValidationError, decode_error
+from ledger.identity.network import Member, Network, load_network
+
+#: The chaincode every proposal of the embedded ledger addresses.
+CHAINCODE_NAME = "usmca"
 
 #: Environment variable setting the number of endorser processes (0: endorse in the submitting process).
 ENDORSERS_ENV = "USMCA_ENDORSERS"
@@ -63,6 +79,39 @@ def run_sync(make_coro: Any) -> Any:
         loop = asyncio.new_event_loop()
         _loops.loop = loop
     return loop.run_until_complete(make_coro())
+
+
+def propose(member: Member, channel: str, function: str, args: tuple[str, ...]) -> tuple[Proposal, bytes, bytes]:
+    """The client's side of a proposal: a fresh nonce and transaction id, the canonical bytes, their signature."""
+    nonce = os.urandom(24)
+    cert = member.cert_pem
+    now = time.time_ns()
+    prop = Proposal(
+        channel,
+        CHAINCODE_NAME,
+        make_tx_id(nonce, cert, member.msp_id),
+        nonce.hex(),
+        now // 1_000_000_000,
+        now % 1_000_000_000,
+        member.msp_id,
+        cert,
+        function,
+        tuple(str(a) for a in args),
+    )
+    data = prop.to_bytes()
+    return prop, data, member.signer.sign(data)
+
+
+class Transacted:
+    """A transaction ready to order: its envelope, the chaincode's answer and the stateless validation result."""
+
+    __slots__ = ("checked", "envelope", "payload", "tx_id")
+
+    def __init__(self, tx_id: str, envelope: bytes, payload: bytes, checked: Checked) -> None:
+        self.tx_id = tx_id
+        self.envelope = envelope
+        self.payload = payload
+        self.checked = checked
 
 
 class Endorser:
@@ -144,18 +193,37 @@ class Endorser:
         """Simulate and endorse: everything a client needs to build the transaction envelope."""
         resp = self.simulate(proposal, proposal_bytes, signature)
         resp_bytes = resp.to_bytes()
-        return Executed(resp_bytes, encode_endorsements(self.endorse(proposal.creator_msp, resp_bytes)), resp.payload)
+        return Executed(resp_bytes, encode_endorsements(self.endorse(proposal.creator_msp, resp_bytes)), resp)
+
+    def transact(self, member: Member, function: str, args: tuple[str, ...]) -> Transacted:
+        """A whole transaction up to ordering: propose, simulate, endorse, sign the envelope, check it.
+
+        The stateless checks (creator and endorsement signatures, policy) are the validator's, run here so the
+        orderer only runs the state checks; they are the same checks ``ledger verify`` repeats over the chain.
+        """
+        prop, data, sig = propose(member, self.trust.channel, function, args)
+        done = self.execute(prop, data, sig)
+        unsigned = Envelope(data, done.response_bytes, done.endorsements, b"")
+        envelope = Envelope(data, done.response_bytes, done.endorsements, member.signer.sign(unsigned.payload))
+        envelope.__dict__["payload"] = unsigned.payload  # the bytes just signed, not framed a second time
+        checked = check_envelope(envelope, prop, done.response, self.trust)
+        return Transacted(prop.tx_id, envelope.to_bytes(), done.payload, checked)
 
 
 class Executed:
-    """An endorsed proposal: the response bytes every endorser signed, the endorsements, the chaincode answer."""
+    """An endorsed proposal: the response bytes every endorser signed, the endorsements, the parsed response."""
 
-    __slots__ = ("endorsements", "payload", "response_bytes")
+    __slots__ = ("endorsements", "response", "response_bytes")
 
-    def __init__(self, response_bytes: bytes, endorsements: bytes, payload: bytes) -> None:
+    def __init__(self, response_bytes: bytes, endorsements: bytes, response: Response) -> None:
         self.response_bytes = response_bytes
         self.endorsements = endorsements
-        self.payload = payload
+        self.response = response
+
+    @property
+    def payload(self) -> bytes:
+        """The chaincode's answer."""
+        return self.response.payload
 
 
 def pool_size() -> int:
@@ -175,7 +243,7 @@ _OK, _ERR = b"\x00", b"\x01"
 
 
 def _worker_main(conn: Connection, home: str) -> None:
-    """A peer process: endorse proposals from the pipe until the parent closes it."""
+    """A peer process: run the client's transactions from the pipe until the parent closes it."""
     try:
         home_path = Path(home)
         network = load_network(home_path)
@@ -191,9 +259,14 @@ def _worker_main(conn: Connection, home: str) -> None:
         except (EOFError, OSError):
             return
         try:
-            proposal_bytes, signature = unframe(request, 2)
-            done = endorser.execute(Proposal.from_bytes(proposal_bytes), proposal_bytes, signature)
-            answer = _OK + frames(done.response_bytes, done.endorsements, done.payload)
+            msp, name, function, *args = (p.decode("utf-8") for p in unframe(request))
+            try:
+                member = endorser.network.member(msp, name)
+            except NotFound:  # enrolled after this peer started
+                endorser.network = load_network(home_path)
+                member = endorser.network.member(msp, name)
+            done = endorser.transact(member, function, tuple(args))
+            answer = _OK + frames(done.tx_id.encode(), done.checked.code.encode(), done.envelope, done.payload)
         except Exception as exc:  # every failure goes back to the client as data, never kills the peer
             answer = _ERR + _pickled(exc)
         try:
@@ -290,90 +363,141 @@ class _ForkServer:
 
 
 class _Worker:
+    """One peer process, with requests pipelined: answers come back in order and a reader thread hands them out.
+
+    A client sends its request as soon as it has one, behind any the peer is still working on, so the peer
+    never waits for a client thread to be scheduled between two transactions.
+    """
+
     def __init__(self, home: Path) -> None:
         self.conn = _ForkServer.request(home)
         try:
             ready = self.conn.recv_bytes()
         except (EOFError, OSError) as exc:
+            self.conn.close()
             raise EndorseError(f"endorsing peer for {home} did not start", code="UNAVAILABLE") from exc
         if ready[:1] == _ERR:
+            self.conn.close()
             raise _unpickled(ready[1:])
         self.pid = int(ready[1:])
+        self._lock = threading.Lock()
+        self._waiting: deque[Future[bytes]] = deque()
+        self.dead = False
+        self._reader = threading.Thread(target=self._read, name=f"usmca-peer-{self.pid}", daemon=True)
+        self._reader.start()
 
-    def call(self, request: bytes) -> bytes:
-        self.conn.send_bytes(request)
-        return self.conn.recv_bytes()
+    @property
+    def outstanding(self) -> int:
+        """Requests sent and not yet answered."""
+        return len(self._waiting)
+
+    def call(self, request: bytes) -> Future[bytes]:
+        """Send a request; the future holds the answer, or EOFError when the peer died first."""
+        fut: Future[bytes] = Future()
+        with self._lock:
+            if self.dead:
+                raise EOFError(f"endorsing peer {self.pid} exited")
+            self._waiting.append(fut)
+            try:
+                self.conn.send_bytes(request)
+            except OSError:
+                self._waiting.remove(fut)
+                raise
+        return fut
+
+    def _read(self) -> None:
+        while True:
+            try:
+                answer = self.conn.recv_bytes()
+            except (EOFError, OSError):
+                with self._lock:
+                    self.dead = True
+                    orphans = list(self._waiting)
+                    self._waiting.clear()
+                for fut in orphans:
+                    fut.set_exception(EOFError(f"endorsing peer {self.pid} exited"))
+                return
+            with self._lock:
+                fut = self._waiting.popleft()
+            fut.set_result(answer)
 
     def stop(self) -> None:
+        """Close the connection (the peer exits) and wake the reader."""
+        with contextlib.suppress(OSError):
+            socket.socket(fileno=os.dup(self.conn.fileno())).shutdown(socket.SHUT_RDWR)
         self.conn.close()
 
 
 class EndorserPool:
-    """``size`` endorser processes for one home; each request goes to the next idle one."""
+    """``size`` peer processes for one home; each request goes to the one with the fewest waiting."""
 
     def __init__(self, home: Path, size: int) -> None:
         self.home = home
         self.size = size
-        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
         self._all: list[_Worker] = []
+        self._starting = 0
         self._lock = threading.Lock()
+        self._started = threading.Condition(self._lock)
         self._closed = False
 
     def _spawn(self) -> _Worker:
-        w = _Worker(self.home)
+        try:
+            w = _Worker(self.home)
+        except BaseException:
+            with self._lock:
+                self._starting -= 1
+                self._started.notify_all()
+            raise
         with self._lock:
+            self._starting -= 1
             self._all.append(w)
+            self._started.notify_all()
         return w
 
     def _take(self) -> _Worker:
-        """An idle peer; a new one while fewer than ``size`` run (also replacing any that died)."""
-        wait = 0.0
-        while True:
-            try:
-                return self._idle.get(timeout=wait) if wait else self._idle.get_nowait()
-            except queue.Empty:
-                pass
-            with self._lock:
-                grow = len(self._all) < self.size
-            if grow:
-                return self._spawn()
-            wait = 0.5
+        """The least busy peer; a new one while fewer than ``size`` run or start (also replacing dead ones)."""
+        with self._lock:
+            while True:
+                self._all = [w for w in self._all if not w.dead]
+                if len(self._all) + self._starting < self.size:
+                    self._starting += 1
+                    break
+                if self._all:
+                    return min(self._all, key=lambda w: w.outstanding)
+                self._started.wait(0.5)
+        return self._spawn()
 
     @property
     def pids(self) -> list[int]:
         """Process ids of the running peers."""
         with self._lock:
-            return [w.pid for w in self._all]
+            return [w.pid for w in self._all if not w.dead]
 
-    def execute(self, proposal_bytes: bytes, signature: bytes, tx_id: str) -> Executed:
-        """Endorse on an idle peer process.
+    def transact(self, member: Member, function: str, args: tuple[str, ...]) -> Transacted:
+        """Run a whole transaction up to ordering on a peer process (see :meth:`Endorser.transact`).
 
-        A peer that died is replaced and the proposal sent again once: simulation has no side effects, so a
-        retry cannot record anything twice. A second failure names the transaction.
+        A peer that died is replaced and the request sent again once: nothing it did was ordered, so a retry
+        cannot record anything twice. A second failure names the member and function.
         """
-        request = frames(proposal_bytes, signature)
+        request = frames(*(p.encode("utf-8") for p in (member.msp_id, member.name, function, *args)))
         answer = b""
         for attempt in (1, 2):
             if self._closed:
-                raise EndorseError("the endorsing peers are stopped", tx_id=tx_id, code="UNAVAILABLE")
+                raise EndorseError("the endorsing peers are stopped", code="UNAVAILABLE")
             worker = self._take()
             try:
-                answer = worker.call(request)
+                answer = worker.call(request).result()
             except (EOFError, OSError) as exc:
-                with self._lock:
-                    if worker in self._all:
-                        self._all.remove(worker)
                 worker.stop()
                 if attempt == 2:
-                    msg = f"endorsing peer exited while endorsing {tx_id}"
-                    raise EndorseError(msg, tx_id=tx_id, code="UNAVAILABLE") from exc
+                    msg = f"endorsing peer exited while running {function} for {member.msp_id}/{member.name}"
+                    raise EndorseError(msg, code="UNAVAILABLE") from exc
                 continue
-            self._idle.put(worker)
             break
         if answer[:1] == _ERR:
             raise _unpickled(answer[1:])
-        response_bytes, endorsements, payload = unframe(answer[1:], 3)
-        return Executed(response_bytes, endorsements, payload)
+        tx_id, code, envelope, payload = unframe(answer[1:], 4)
+        return Transacted(tx_id.decode(), envelope, payload, prechecked(tx_id.decode(), code.decode(), envelope))
 
     def close(self) -> None:
         """Stop every peer process."""

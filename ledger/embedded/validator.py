@@ -69,9 +69,17 @@ def check_stateless(envelope_bytes: bytes, trust: Trust) -> Checked:
         proposal = Proposal.from_bytes(env.proposal_bytes)
     except ParseError:
         return Checked("", BAD_PAYLOAD, None, None)
-    tx_id = proposal.tx_id
     try:
         response = Response.from_bytes(env.response_bytes)
+    except ParseError:
+        return Checked(proposal.tx_id, BAD_PAYLOAD, proposal, None)
+    return check_envelope(env, proposal, response, trust)
+
+
+def check_envelope(env: Envelope, proposal: Proposal, response: Response, trust: Trust) -> Checked:
+    """:func:`check_stateless` for an envelope already parsed (or just built: its parts are the signed bytes)."""
+    tx_id = proposal.tx_id
+    try:
         endorsements = env.endorsements
     except ParseError:
         return Checked(tx_id, BAD_PAYLOAD, proposal, None)
@@ -95,6 +103,20 @@ def check_stateless(envelope_bytes: bytes, trust: Trust) -> Checked:
     if not trust.policy_satisfied(endorsers):
         return Checked(tx_id, ENDORSEMENT_POLICY_FAILURE, proposal, response)
     return Checked(tx_id, VALID, proposal, response)
+
+
+def prechecked(tx_id: str, code: str, envelope_bytes: bytes) -> Checked:
+    """The result of :func:`check_stateless` run in another process, with what the state step needs parsed again.
+
+    Only results from this client's own peer processes are taken this way (see ``peers.EndorserPool``).
+    """
+    if code != VALID:
+        return Checked(tx_id, code, None, None)
+    try:
+        response = Response.from_bytes(Envelope.from_bytes(envelope_bytes).response_bytes)
+    except ParseError:
+        return Checked(tx_id, BAD_PAYLOAD, None, None)
+    return Checked(tx_id, code, None, response)
 
 
 def _is_hex(text: str) -> bool:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import stat
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from ledger.identity.export import export_org
 from ledger.identity.msp import add_member, init_network, revoke_member
 from ledger.identity.network import Network, load_network
 from ledger.identity.signing import P256_ORDER
+from tests.helpers import run_threads
 
 
 def _ou(cert_pem: bytes) -> str:
@@ -230,20 +230,7 @@ def test_add_member_needs_the_org_ca_key(network: Network) -> None:
 
 
 def test_concurrent_add_member_loses_nobody(network: Network) -> None:
-    errors: list[BaseException] = []
-
-    def issue(i: int) -> None:
-        try:
-            add_member(network.home, "OemMSP", f"st{i}", "station", station=f"SIL-S{i}")
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=issue, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    run_threads(lambda i: add_member(network.home, "OemMSP", f"st{i}", "station", station=f"SIL-S{i}"), 8)
     names = {m.name for m in load_network(network.home).members("OemMSP")}
     assert {f"st{i}" for i in range(8)} <= names
 
