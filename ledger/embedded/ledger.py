@@ -69,6 +69,7 @@ class EmbeddedLedger:
         self._in_flight_lock = threading.Lock()
         self._in_flight = 0
         self._pool: EndorserPool | None = None
+        self._warming = False
         self._orderer: Orderer | None = None
         self._orderer_lock = threading.Lock()
 
@@ -126,11 +127,22 @@ class EmbeddedLedger:
     # -- execute ---------------------------------------------------------------------------------------------
     @property
     def endorsers(self) -> EndorserPool | None:
-        """The endorsing peer processes (None when this process endorses itself, see ``peers.pool_size``)."""
+        """The endorsing peer processes, started now if need be (None when this process endorses itself)."""
         with self._orderer_lock:
             if self._pool is None and self._pool_size:
                 self._pool = EndorserPool(self.home, self._pool_size)
-            return self._pool
+            pool = self._pool
+        if pool is not None:
+            pool.warm()
+        return pool
+
+    def _start_peers(self) -> None:
+        """Start the peer processes on a background thread (once); transactions run here until one is up."""
+        with self._orderer_lock:
+            if self._warming:
+                return
+            self._warming = True
+        threading.Thread(target=lambda: self.endorsers, name="usmca-peers-start", daemon=True).start()
 
     def simulate(self, proposal: Proposal, proposal_bytes: bytes, signature: bytes) -> Response:
         """Check the proposal's creator and signature, then run the chaincode against a state snapshot."""
@@ -147,15 +159,18 @@ class EmbeddedLedger:
         Python holding the GIL, so concurrent submitters in one process would share one core; on the peer
         processes each gets a core, and this process only orders and commits. A lone client (a CLI command, a
         sequential station agent) gains nothing from a peer process, so the peers start only when submits
-        overlap, and take every transaction from then on.
+        overlap (starting takes about a second, in the background: meanwhile transactions run here), and take
+        every transaction from then on.
         """
         with self._in_flight_lock:
             overlapping = self._in_flight > 0 or self._pool is not None
             self._in_flight += 1
         try:
-            pool = self.endorsers if overlapping and self._pool_size else None
-            if pool is not None:
+            pool = self._pool
+            if pool is not None and pool.ready:
                 return pool.transact(member, function, args)
+            if overlapping and self._pool_size:
+                self._start_peers()  # no stall: this transaction and those until a peer is up run here
             return self.endorser.transact(member, function, args)
         finally:
             with self._in_flight_lock:

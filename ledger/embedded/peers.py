@@ -439,6 +439,8 @@ class EndorserPool:
         self._lock = threading.Lock()
         self._started = threading.Condition(self._lock)
         self._closed = False
+        #: Requests answered (transactions built, or refused by the chaincode).
+        self.served = 0
 
     def _spawn(self) -> _Worker:
         try:
@@ -452,7 +454,25 @@ class EndorserPool:
             self._starting -= 1
             self._all.append(w)
             self._started.notify_all()
+            closed = self._closed
+        if closed:  # closed while this peer started
+            w.stop()
         return w
+
+    def warm(self) -> None:
+        """Start peers until ``size`` run, so that no transaction waits for a peer to start."""
+        while True:
+            with self._lock:
+                if self._closed or len([w for w in self._all if not w.dead]) + self._starting >= self.size:
+                    return
+                self._starting += 1
+            self._spawn()
+
+    @property
+    def ready(self) -> bool:
+        """True once at least one peer runs."""
+        with self._lock:
+            return any(not w.dead for w in self._all)
 
     def _take(self) -> _Worker:
         """The least busy peer; a new one while fewer than ``size`` run or start (also replacing dead ones)."""
@@ -494,6 +514,8 @@ class EndorserPool:
                     raise EndorseError(msg, code="UNAVAILABLE") from exc
                 continue
             break
+        with self._lock:
+            self.served += 1
         if answer[:1] == _ERR:
             raise _unpickled(answer[1:])
         tx_id, code, envelope, payload = unframe(answer[1:], 4)

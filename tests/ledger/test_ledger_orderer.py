@@ -89,6 +89,8 @@ def test_overlapping_single_record_submits_run_on_the_peers(ledger_home: Path, m
     """Twelve threads on one peer process: requests queue up behind each other there, every one commits."""
     monkeypatch.setenv(ENDORSERS_ENV, "1")
     EmbeddedLedger.close_all()
+    pool = EmbeddedLedger.open(ledger_home).endorsers  # started up front, as in a long-running server
+    assert pool is not None
     gw = connect(ledger_home, SUPPLIER, "admin")
     tx_blocks: list[int] = []
 
@@ -101,7 +103,7 @@ def test_overlapping_single_record_submits_run_on_the_peers(ledger_home: Path, m
     run_threads(submit, 12)
     assert len(tx_blocks) == 60
     assert len(set(tx_blocks)) < 60  # concurrent transactions shared blocks
-    pool = EmbeddedLedger.open(ledger_home)._pool
-    assert pool is not None and len(pool.pids) == 1 and pool.pids[0] != os.getpid()
+    assert pool.served == 60
+    assert len(pool.pids) == 1 and pool.pids[0] != os.getpid()
     EmbeddedLedger.close_all()
     assert verify_ledger(ledger_home / LEDGER_FILE).ok

@@ -149,7 +149,10 @@ def test_a_lone_client_endorses_in_process_and_overlapping_batches_start_the_pee
     for t in threads:
         t.join()
     assert not errors
-    assert led._pool is not None and led._pool.pids  # overlapping large proposals started the peers
+    deadline = time.monotonic() + 30  # the peers start in the background; nothing waited for them
+    while not (led._pool is not None and led._pool.pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert led._pool is not None and led._pool.pids  # overlapping proposals started the peers
     assert station.get_part("urn:test:peer:t2:299")["part"]["owner_msp"] == SUPPLIER
 
 
