@@ -86,27 +86,21 @@ class EventRepository:
 
     def known(self, event_ids: list[str]) -> set[str]:
         """Which of ``event_ids`` are already stored."""
-        found: set[str] = set()
-        with self._lock:
-            for i in range(0, len(event_ids), 500):
-                chunk = event_ids[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                found |= {
-                    r[0] for r in self._db.execute(f"SELECT event_id FROM events WHERE event_id IN ({marks})", chunk)
-                }
-        return found
+        return self._present("event_id", event_ids)
 
     def known_hashes(self, event_hashes: list[str]) -> set[str]:
         """Which of ``event_hashes`` are the canonical hash of a stored event (whatever its eventID)."""
+        return self._present("event_hash", event_hashes)
+
+    def _present(self, column: str, values: list[str]) -> set[str]:
+        """The ``values`` found in ``column`` of the events table (a fixed column name, never user input)."""
         found: set[str] = set()
         with self._lock:
-            for i in range(0, len(event_hashes), 500):
-                chunk = event_hashes[i : i + 500]
+            for i in range(0, len(values), 500):
+                chunk = values[i : i + 500]
                 marks = ",".join("?" * len(chunk))
-                found |= {
-                    r[0]
-                    for r in self._db.execute(f"SELECT event_hash FROM events WHERE event_hash IN ({marks})", chunk)
-                }
+                sql = f"SELECT {column} FROM events WHERE {column} IN ({marks})"
+                found |= {r[0] for r in self._db.execute(sql, chunk)}
         return found
 
     def add(self, items: list[tuple[Event, str, str | None]], msp_id: str) -> None:
