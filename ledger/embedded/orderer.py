@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from ledger.embedded import bulk
 from ledger.embedded.store import Store
 from ledger.embedded.stub import Version
 from ledger.embedded.validator import VALID, Checked, Trust, block_hashes, check_state, check_stateless
@@ -81,15 +82,7 @@ class _BlockView:
         self._prefetched.update(keys)
 
     def _query(self, keys: list[str]) -> dict[str, Version]:
-        found: dict[str, Version] = {}
-        for i in range(0, len(keys), 500):
-            chunk = [k.encode() for k in keys[i : i + 500]]
-            marks = ",".join("?" * len(chunk))
-            for key, block, idx in self._conn.execute(
-                f"SELECT key, block, idx FROM state WHERE key IN ({marks})", chunk
-            ):
-                found[bytes(key).decode()] = (block, idx)
-        return found
+        return {key.decode(): ver for key, ver in bulk.versions(self._conn, [k.encode() for k in keys]).items()}
 
     def versions(self, keys: list[str]) -> dict[str, Version]:
         missing = [k for k in keys if k not in self.overlay and k not in self._prefetched]
@@ -341,11 +334,7 @@ def commit_block(store: Store, envelopes: list[bytes], checked: list[Checked]) -
         view.prefetch({k for c in checked if c.code == VALID and c.response for k in c.response.rwset.reads})
         seen_here: set[str] = set()
         ids = [c.tx_id for c in checked if c.tx_id]
-        committed_ids: set[str] = set()
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            committed_ids.update(r[0] for r in conn.execute(f"SELECT tx_id FROM txs WHERE tx_id IN ({marks})", chunk))
+        committed_ids = bulk.present_tx_ids(conn, ids)
 
         def seen(tx_id: str) -> bool:
             return tx_id in seen_here or tx_id in committed_ids
@@ -369,15 +358,16 @@ def commit_block(store: Store, envelopes: list[bytes], checked: list[Checked]) -
             "INSERT INTO blocks VALUES (?,?,?,?,?,?,?)",
             (number, previous, data_hash, meta_hash, block_hash, len(envelopes), created),
         )
-        conn.executemany("INSERT INTO txs VALUES (?,?,?,?,?)", tx_rows)
+        bulk.insert(conn, "INSERT INTO txs", tx_rows)
         # The overlay holds each key's last valid write in this block; the history keeps every write.
         final = view.overlay.items()
-        conn.executemany("DELETE FROM state WHERE key=?", [(k.encode(),) for k, (_, v) in final if v is None])
-        conn.executemany(
-            "INSERT OR REPLACE INTO state VALUES (?,?,?,?)",
+        bulk.delete_keys(conn, [k.encode() for k, (_, v) in final if v is None])
+        bulk.insert(
+            conn,
+            "INSERT OR REPLACE INTO state",
             [(k.encode(), v, ver[0], ver[1]) for k, (ver, v) in final if v is not None],
         )
-        conn.executemany("INSERT INTO history VALUES (?,?,?)", hist_rows)
+        bulk.insert(conn, "INSERT INTO history", hist_rows)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from ledger.embedded import bulk
 from ledger.embedded.envelope import Envelope, Proposal, Response
 from ledger.embedded.stub import Version
 
@@ -59,6 +60,9 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA busy_timeout=120000")
+    # 64 MB of page cache instead of 2 MB: a 500-scan block dirties more than 2 MB, and a smaller cache spills
+    # pages to the WAL mid-transaction and reads them back (a quarter less system time with the larger cache).
+    conn.execute("PRAGMA cache_size=-65536")
     return conn
 
 
@@ -103,15 +107,7 @@ class SnapshotReader:
 
     def get_many(self, keys: list[str]) -> dict[str, tuple[bytes, Version]]:
         """The committed value and version of every present key among ``keys`` (a few queries for many keys)."""
-        found: dict[str, tuple[bytes, Version]] = {}
-        for i in range(0, len(keys), 500):
-            chunk = [_k(k) for k in keys[i : i + 500]]
-            marks = ",".join("?" * len(chunk))
-            for key, value, block, idx in self._conn.execute(
-                f"SELECT key, value, block, idx FROM state WHERE key IN ({marks})", chunk
-            ):
-                found[bytes(key).decode("utf-8")] = (bytes(value), (block, idx))
-        return found
+        return {key.decode("utf-8"): found for key, found in bulk.values(self._conn, [_k(k) for k in keys]).items()}
 
     def range(self, start: str, end: str) -> Iterator[tuple[str, bytes, Version]]:
         """Keys in [start, end) in byte order; '' bounds are open."""
