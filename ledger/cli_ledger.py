@@ -99,7 +99,7 @@ def sync_cmd(home: HomeOpt, rebuild: bool = typer.Option(False, help="Drop it an
     if rebuild and path.exists():
         path.unlink()
     model = ReadModel(path)
-    applied = model.follow(committed_blocks(home, model.next_block))
+    applied = model.sync(lambda start: committed_blocks(home, start))
     print_json({"applied_blocks": applied, "next_block": model.next_block})
 
 

@@ -92,13 +92,10 @@ class Services:
 
         Safe to call from request threads while the follower runs: blocks are applied under one lock.
         """
-        n = 0
         with self._apply_lock:
-            for block in committed_blocks(
-                self.home, self.readmodel.next_block, follow=False, backend=self.settings.backend
-            ):
-                self.readmodel.apply(block)
-                n += 1
+            n = self.readmodel.sync(
+                lambda start: committed_blocks(self.home, start, follow=False, backend=self.settings.backend)
+            )
         if n:
             with self._advanced:
                 self._advanced.notify_all()

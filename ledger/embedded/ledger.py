@@ -50,6 +50,10 @@ class _Submitted:
             ) from exc
 
 
+#: Arguments of at least this many characters (a batch of a few hundred scans) start the peer processes.
+LARGE_ARGS = 64 * 1024
+
+
 class EmbeddedLedger:
     """Everything one process needs to run transactions against ``home/ledger.db``."""
 
@@ -159,17 +163,19 @@ class EmbeddedLedger:
         Python holding the GIL, so concurrent submitters in one process would share one core; on the peer
         processes each gets a core, and this process only orders and commits. A lone client (a CLI command, a
         sequential station agent) gains nothing from a peer process, so the peers start only when submits
-        overlap (starting takes about a second, in the background: meanwhile transactions run here), and take
-        every transaction from then on.
+        overlap or a transaction is a large batch (starting takes about a second, in the background: meanwhile
+        transactions run here), and take every transaction from then on. A large batch counts because it runs
+        long enough for this process's other threads (an API server's read model and EPCIS keeper) to need the
+        GIL it would hold.
         """
         with self._in_flight_lock:
-            overlapping = self._in_flight > 0 or self._pool is not None
+            wants_peers = self._in_flight > 0 or self._pool is not None or sum(map(len, args)) >= LARGE_ARGS
             self._in_flight += 1
         try:
             pool = self._pool
             if pool is not None and pool.ready:
                 return pool.transact(member, function, args)
-            if overlapping and self._pool_size:
+            if wants_peers and self._pool_size:
                 self._start_peers()  # no stall: this transaction and those until a peer is up run here
             return self.endorser.transact(member, function, args)
         finally:

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from ledger.embedded import bulk
-from ledger.embedded.store import Store
+from ledger import sqlbulk
+from ledger.embedded.store import Store, committed_tx_ids, state_versions
 from ledger.embedded.stub import Version
 from ledger.embedded.validator import VALID, Checked, Trust, block_hashes, check_state, check_stateless
 from ledger.errors import SubmitError, ValidationError
@@ -82,7 +82,7 @@ class _BlockView:
         self._prefetched.update(keys)
 
     def _query(self, keys: list[str]) -> dict[str, Version]:
-        return {key.decode(): ver for key, ver in bulk.versions(self._conn, [k.encode() for k in keys]).items()}
+        return state_versions(self._conn, keys)
 
     def versions(self, keys: list[str]) -> dict[str, Version]:
         missing = [k for k in keys if k not in self.overlay and k not in self._prefetched]
@@ -334,7 +334,7 @@ def commit_block(store: Store, envelopes: list[bytes], checked: list[Checked]) -
         view.prefetch({k for c in checked if c.code == VALID and c.response for k in c.response.rwset.reads})
         seen_here: set[str] = set()
         ids = [c.tx_id for c in checked if c.tx_id]
-        committed_ids = bulk.present_tx_ids(conn, ids)
+        committed_ids = committed_tx_ids(conn, ids)
 
         def seen(tx_id: str) -> bool:
             return tx_id in seen_here or tx_id in committed_ids
@@ -358,16 +358,16 @@ def commit_block(store: Store, envelopes: list[bytes], checked: list[Checked]) -
             "INSERT INTO blocks VALUES (?,?,?,?,?,?,?)",
             (number, previous, data_hash, meta_hash, block_hash, len(envelopes), created),
         )
-        bulk.insert(conn, "INSERT INTO txs", tx_rows)
+        sqlbulk.insert(conn, "INSERT INTO txs", tx_rows)
         # The overlay holds each key's last valid write in this block; the history keeps every write.
         final = view.overlay.items()
-        bulk.delete_keys(conn, [k.encode() for k, (_, v) in final if v is None])
-        bulk.insert(
+        sqlbulk.delete_in(conn, "state", "key", [k.encode() for k, (_, v) in final if v is None])
+        sqlbulk.insert(
             conn,
             "INSERT OR REPLACE INTO state",
             [(k.encode(), v, ver[0], ver[1]) for k, (ver, v) in final if v is not None],
         )
-        bulk.insert(conn, "INSERT INTO history", hist_rows)
+        sqlbulk.insert(conn, "INSERT INTO history", hist_rows)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from ledger.embedded import bulk
 from ledger.embedded.envelope import Envelope, Proposal, Response
 from ledger.embedded.stub import Version
+from ledger.sqlbulk import select_packed
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -94,6 +94,21 @@ class StoredBlock:
     created_at: str
 
 
+def state_versions(conn: sqlite3.Connection, keys: list[str]) -> dict[str, Version]:
+    """(block, idx) of every present state key among ``keys``, in a few SQLite steps (see :mod:`ledger.sqlbulk`)."""
+    return {
+        bytes.fromhex(key).decode(): (int(block), int(idx))
+        for key, block, idx in select_packed(
+            conn, "hex(key)||' '||block||' '||idx", "state WHERE key", [_k(k) for k in keys]
+        )
+    }
+
+
+def committed_tx_ids(conn: sqlite3.Connection, tx_ids: list[str]) -> set[str]:
+    """The ids among ``tx_ids`` that a stored transaction already has."""
+    return {bytes.fromhex(row[0]).decode() for row in select_packed(conn, "hex(tx_id)", "txs WHERE tx_id", tx_ids)}
+
+
 class SnapshotReader:
     """State reads inside one SQLite read transaction: a consistent snapshot for one simulation."""
 
@@ -107,7 +122,11 @@ class SnapshotReader:
 
     def get_many(self, keys: list[str]) -> dict[str, tuple[bytes, Version]]:
         """The committed value and version of every present key among ``keys`` (a few queries for many keys)."""
-        return {key.decode("utf-8"): found for key, found in bulk.values(self._conn, [_k(k) for k in keys]).items()}
+        expr = "hex(key)||' '||hex(value)||' '||block||' '||idx"
+        return {
+            bytes.fromhex(key).decode(): (bytes.fromhex(value), (int(block), int(idx)))
+            for key, value, block, idx in select_packed(self._conn, expr, "state WHERE key", [_k(k) for k in keys])
+        }
 
     def range(self, start: str, end: str) -> Iterator[tuple[str, bytes, Version]]:
         """Keys in [start, end) in byte order; '' bounds are open."""

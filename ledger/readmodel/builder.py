@@ -6,6 +6,11 @@ what the ledger holds and works the same for the embedded and the Fabric backend
 JSON fields as columns. Each block's rows and the checkpoint are written in one SQLite transaction, so a reader
 killed at any point resumes from its checkpoint without losing or repeating a block, and rebuilding from block 0
 gives the same tables.
+
+The checkpoint also holds the hash of the last applied block. A block whose ``previous_hash`` differs means the
+ledger no longer extends what the read model holds: a power cut took blocks the ledger had not yet made durable
+while another process had already read them, or the ledger was restored from an older backup. The read model is
+then rebuilt from block 0 rather than silently mixing two histories (:meth:`ReadModel.sync`).
 """
 
 from __future__ import annotations
@@ -13,16 +18,21 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import logging
 import re
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
+from ledger import sqlbulk
+from ledger.errors import Conflict
 from ledger.gateway import Block
+
+log = logging.getLogger("usmca.readmodel")
 
 READMODEL_FILE = "readmodel.db"
 CHECKPOINT_TABLE = "_checkpoint"
@@ -85,6 +95,10 @@ def _sql_type(value: Any) -> str:
     return "TEXT"
 
 
+class ReadModelDiverged(Conflict):
+    """The ledger's next block does not extend the last block the read model applied."""
+
+
 class ReadModel:
     """The read model database of a ledger home (``readmodel.db``)."""
 
@@ -98,19 +112,36 @@ class ReadModel:
         self.db = sqlite_utils.Database(conn)
         self._columns: dict[str, list[str]] = {}
         if CHECKPOINT_TABLE not in self.db.table_names():
-            self.db[CHECKPOINT_TABLE].insert({"id": 1, "next_block": 0}, pk="id")
+            self.db[CHECKPOINT_TABLE].insert({"id": 1, "next_block": 0, "last_hash": ""}, pk="id")
+        elif "last_hash" not in self.db[CHECKPOINT_TABLE].columns_dict:  # a read model written before the hash
+            conn.execute(f"ALTER TABLE {CHECKPOINT_TABLE} ADD COLUMN last_hash TEXT")
 
     @property
     def next_block(self) -> int:
         """The first block not yet applied."""
         return int(self.db.execute(f"SELECT next_block FROM {CHECKPOINT_TABLE} WHERE id=1").fetchone()[0])
 
+    @property
+    def last_hash(self) -> str | None:
+        """Hash of the last applied block ("" before block 0; None when an older checkpoint did not record it)."""
+        return self.db.execute(f"SELECT last_hash FROM {CHECKPOINT_TABLE} WHERE id=1").fetchone()[0]
+
     def apply(self, block: Block) -> None:
-        """Apply one block and advance the checkpoint, atomically; an already-applied block is skipped."""
+        """Apply one block and advance the checkpoint, atomically; an already-applied block is skipped.
+
+        Raises :class:`ReadModelDiverged` when the block does not extend the last applied one.
+        """
         if block.number < self.next_block:
             return
         if block.number != self.next_block:
             raise ValueError(f"read model expects block {self.next_block}, got {block.number}")
+        last = self.last_hash
+        if last is not None and block.previous_hash != last:
+            raise ReadModelDiverged(
+                f"block {block.number} does not extend the read model's block {block.number - 1} "
+                f"(previous_hash {block.previous_hash[:16]}..., read model holds {last[:16]}...)",
+                value=block.number,
+            )
         upserts: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
         deletes: dict[str, set[str]] = defaultdict(set)
         for tx in block.transactions:
@@ -133,10 +164,30 @@ class ReadModel:
         with self.db.atomic():
             for table, pks in deletes.items():
                 if self._table_columns(table):
-                    conn.executemany(f"DELETE FROM [{table}] WHERE _key=?", [(pk,) for pk in pks])
+                    sqlbulk.delete_in(conn, f"[{table}]", "_key", list(pks))
             for table, rows in upserts.items():
                 self._replace(table, list(rows.values()))
-            conn.execute(f"UPDATE {CHECKPOINT_TABLE} SET next_block=? WHERE id=1", (block.number + 1,))
+            conn.execute(
+                f"UPDATE {CHECKPOINT_TABLE} SET next_block=?, last_hash=? WHERE id=1", (block.number + 1, block.hash)
+            )
+
+    def sync(self, blocks_from: Callable[[int], Iterable[Block]]) -> int:
+        """Apply blocks from the checkpoint, rebuilding from block 0 if the ledger diverged; returns blocks applied."""
+        try:
+            return self.follow(blocks_from(self.next_block))
+        except ReadModelDiverged as exc:
+            log.warning("%s: rebuilding the read model %s from block 0", exc.message, self.path)
+            self.reset()
+            return self.follow(blocks_from(0))
+
+    def reset(self) -> None:
+        """Drop every object table and return the checkpoint to block 0."""
+        with self.db.atomic():
+            for table in self.db.table_names():
+                if table != CHECKPOINT_TABLE:
+                    self.db.conn.execute(f"DROP TABLE [{table}]")
+            self.db.conn.execute(f"UPDATE {CHECKPOINT_TABLE} SET next_block=0, last_hash='' WHERE id=1")
+        self._columns.clear()
 
     def _table_columns(self, table: str) -> list[str]:
         """Columns of a table (cached; empty when the table does not exist yet)."""
@@ -170,12 +221,8 @@ class ReadModel:
                     conn.execute(f"ALTER TABLE [{table}] ADD COLUMN [{c}] {_sql_type(v)}")
                     cols = [*cols, c]
         self._columns[table] = cols
-        marks = ",".join("?" * len(cols))
         names = ",".join(f"[{c}]" for c in cols)
-        conn.executemany(
-            f"INSERT OR REPLACE INTO [{table}] ({names}) VALUES ({marks})",
-            [tuple(map(row.get, cols)) for row in rows],
-        )
+        sqlbulk.insert(conn, f"INSERT OR REPLACE INTO [{table}] ({names})", [tuple(map(row.get, cols)) for row in rows])
 
     def follow(self, blocks: Iterable[Block]) -> int:
         """Apply blocks until the iterable ends; returns how many were applied."""

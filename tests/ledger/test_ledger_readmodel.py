@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 from ledger.client import LedgerClient
 from ledger.connect import committed_blocks, connect
 from ledger.embedded.ledger import EmbeddedLedger
-from ledger.readmodel.builder import ReadModel
+from ledger.readmodel.builder import ReadModel, ReadModelDiverged
 from ledger.readmodel.queries import Queries
 from tests.helpers import OEM, SUPPLIER
 
@@ -127,7 +128,7 @@ FOLLOWER = """
 import sys, time
 sys.path.insert(0, {root!r})
 from ledger.connect import committed_blocks
-from ledger.readmodel.builder import ReadModel
+from ledger.readmodel.builder import ReadModel, ReadModelDiverged
 m = ReadModel({db!r})
 for b in committed_blocks({home!r}, m.next_block):
     m.apply(b)
@@ -152,3 +153,27 @@ def test_killed_follower_resumes_from_checkpoint(built_home: Path, tmp_path: Pat
     full = ReadModel(tmp_path / "full.db")
     full.follow(committed_blocks(built_home))
     assert _dump(model) == _dump(full)
+
+
+def test_a_ledger_that_no_longer_extends_the_read_model_is_rebuilt(built_home: Path, tmp_path: Path) -> None:
+    """A ledger that lost its last block (or was restored from a backup) and went on differently: the read model
+    notices from the hash chain and rebuilds from block 0 instead of mixing the two histories."""
+    EmbeddedLedger.close_all()
+    other = tmp_path / "restored"
+    shutil.copytree(built_home, other)
+    LedgerClient(connect(built_home, SUPPLIER, "station1")).commission_parts([_part("urn:test:lost:1")])
+    restored = LedgerClient(connect(other, SUPPLIER, "station1"))
+    restored.commission_parts([_part("urn:test:other:1", lot="L9")])
+    restored.commission_parts([_part("urn:test:other:2", lot="L9")])
+    model = ReadModel(tmp_path / "rm.db")
+    model.follow(committed_blocks(built_home))
+    assert Queries(model).part("urn:test:lost:1") is not None
+    with pytest.raises(ReadModelDiverged, match=f"block {model.next_block} does not extend"):
+        model.follow(committed_blocks(other, model.next_block))
+    assert model.sync(lambda start: committed_blocks(other, start)) == EmbeddedLedger.open(other).store.height()
+    assert Queries(model).part("urn:test:lost:1") is None
+    assert Queries(model).part("urn:test:other:2") is not None
+    fresh = ReadModel(tmp_path / "fresh.db")
+    fresh.follow(committed_blocks(other))
+    assert _dump(model) == _dump(fresh)
+    assert model.sync(lambda start: committed_blocks(other, start)) == 0
