@@ -142,11 +142,11 @@ def qualify_average(
                 sha = input_sha256(request)
                 ev = seen.get(sha)
                 if ev is None:
-                    ev = evaluate(parse_request(request)[0], rules, detail=False)
+                    ev = evaluate(parse_request(request), rules, detail=False)
             else:
-                req, raw = parse_request(request)
-                sha = input_sha256(raw)
-                ev = seen.get(sha) or evaluate(req, rules, detail=False)
+                parsed = parse_request(request)
+                sha = input_sha256(parsed.raw)
+                ev = seen.get(sha) or evaluate(parsed, rules, detail=False)
         except ValidationError as err:
             raise ValidationError(f"item {i}: {err.message}", field=f"[{i}].{err.field or ''}".rstrip(".")) from None
         if len(seen) < _MEMO_LIMIT:

@@ -9,19 +9,24 @@ milliseconds:
 * a non-originating (or unknown) material counts at its value less the regional content inside it
   (19 USC 4531(d)(4)(B)): ``regional_content`` when given, else derived from its own sub-lines, capped at its
   value.
+
+The pass works on the columns of plain values that ``lines`` reads and formats numbers only for the
+explanations the answer shows; sums keep the line order, so the ``Decimal`` results are those of a plain
+per-line walk.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from api.origin.models import Material
+from api.origin.lines import BomLines
+from api.origin.rvc import fmt
 from ledger.errors import ValidationError
 
 ZERO = Decimal(0)
+_ROLLUP = "originating: counts wholly as originating (roll-up, 19 USC 4531(d)(4)(A))"
 
 
 @dataclass(frozen=True)
@@ -35,173 +40,236 @@ class BomResult:
     """Top-level lines as (id, value, vnm contribution, counted non-originating, fails tariff shift)."""
     tariff_shift_failures: tuple[str, ...]
     tariff_shift_value: Decimal
+    tagged_core_parts: dict[str, bool] = field(default_factory=dict)
+    """Top-level lines tagged ``core_part``: part -> every such line originating."""
 
 
-def _children_index(materials: Sequence[Material]) -> tuple[dict[str, int], dict[int, list[int]]]:
-    ids: dict[str, int] = {}
-    for i, m in enumerate(materials):
-        rc, noc = m.regional_content, m.non_originating_content
-        if m.value < 0 or (rc is not None and rc < 0) or (noc is not None and noc < 0):
-            name = (
-                "value"
-                if m.value < 0
-                else ("regional_content" if rc is not None and rc < 0 else "non_originating_content")
-            )
-            amount = getattr(m, name)
-            raise ValidationError(
-                f"materials[{i}].{name} {amount} is negative; amounts must be >= 0",
-                field=f"materials[{i}].{name}",
-                value=str(amount),
-            )
-        if m.id in ids:
-            raise ValidationError(f"material id {m.id!r} appears twice", field=f"materials[{i}].id", value=m.id)
-        ids[m.id] = i
+def _check_amounts_and_ids(lines: BomLines) -> None:
+    """Refuse the first negative amount or repeated id, in line order (the caller's quick test found one)."""
+    seen: set[str] = set()
+    columns = zip(lines.ids, lines.values, lines.regional_content, lines.non_originating_content, strict=True)
+    for i, (mid, value, rc, noc) in enumerate(columns):
+        for name, amount in (("value", value), ("regional_content", rc), ("non_originating_content", noc)):
+            if amount is not None and amount < 0:
+                raise ValidationError(
+                    f"materials[{i}].{name} {amount} is negative; amounts must be >= 0",
+                    field=f"materials[{i}].{name}",
+                    value=str(amount),
+                )
+        if mid in seen:
+            raise ValidationError(f"material id {mid!r} appears twice", field=f"materials[{i}].id", value=mid)
+        seen.add(mid)
+
+
+def _children_index(lines: BomLines) -> dict[int, list[int]]:
+    """Each parent's sub-lines in line order, after refusing negative amounts, repeated ids and unknown parents."""
+    ids = lines.ids
+    index = dict(zip(ids, range(len(ids)), strict=True))
+    # C-level tests first; the per-line check only runs to name the first offender.
+    if (
+        len(index) < len(ids)
+        or min(lines.values) < 0
+        or min(filter(None, lines.regional_content), default=ZERO) < 0
+        or min(filter(None, lines.non_originating_content), default=ZERO) < 0
+    ):
+        _check_amounts_and_ids(lines)
     children: dict[int, list[int]] = {}
-    for i, m in enumerate(materials):
-        if m.parent is not None:
-            p = ids.get(m.parent)
+    for i, parent in enumerate(lines.parents):
+        if parent is not None:
+            p = index.get(parent)
             if p is None:
                 raise ValidationError(
-                    f"material {m.id!r} names parent {m.parent!r}, which is not in materials",
+                    f"material {ids[i]!r} names parent {parent!r}, which is not in materials",
                     field=f"materials[{i}].parent",
-                    value=m.parent,
+                    value=parent,
                 )
-            children.setdefault(p, []).append(i)
-    return ids, children
+            kids = children.get(p)
+            if kids is None:
+                children[p] = [i]
+            else:
+                kids.append(i)
+    return children
 
 
-def _post_order(materials: Sequence[Material], children: dict[int, list[int]]) -> list[int]:
+def _post_order(ids: tuple[str, ...], parents: tuple[str | None, ...], children: dict[int, list[int]]) -> list[int]:
     """Children before parents (reversed breadth-first order from the top-level lines).
 
     A line not reachable from a top-level line sits on a parent cycle, which is refused.
     """
-    order = [i for i, m in enumerate(materials) if m.parent is None]
-    k = 0
-    while k < len(order):
-        order.extend(children.get(order[k], ()))
-        k += 1
-    if len(order) < len(materials):
+    order = [i for i, parent in enumerate(parents) if parent is None]
+    for i in order:  # a list iterator sees what is appended while it runs: this walks breadth-first
+        kids = children.get(i)
+        if kids:
+            order.extend(kids)
+    if len(order) < len(ids):
         seen = set(order)
-        bad = next(m.id for i, m in enumerate(materials) if i not in seen)
+        bad = next(mid for i, mid in enumerate(ids) if i not in seen)
         raise ValidationError(f"material {bad!r} is its own ancestor (parent cycle)", field="materials", value=bad)
     order.reverse()
     return order
 
 
-def evaluate_bom(materials: Sequence[Material], *, rollup: str, fmt: Any = str, detail: bool = True) -> BomResult:
+def evaluate_bom(lines: BomLines, *, rollup: str, detail: bool = True) -> BomResult:
     """Contribution of every line to VNM under the core-part roll-up policy (``"panel"`` or ``"us"``).
 
     ``detail=False`` skips the per-line explanations (averaging over many goods only needs the numbers).
     """
-    _, children = _children_index(materials)
-    order = _post_order(materials, children) if children else range(len(materials))
-    n = len(materials)
+    n = len(lines)
+    if not n:
+        return BomResult(ZERO, [], [], (), (), ZERO)
+    ids, values, origins, parents = lines.ids, lines.values, lines.origins, lines.parents
+    rcs, nocs, cores, fails = (
+        lines.regional_content,
+        lines.non_originating_content,
+        lines.core_parts,
+        lines.fails_tariff_shift,
+    )
+    children = _children_index(lines)
+    order = _post_order(ids, parents, children) if children else range(n)
+    us = rollup == "us"
     contrib: list[Decimal] = [ZERO] * n
-    reason: list[str] = [""] * n
+    credit: list[Decimal] = [ZERO] * n  # (d)(4)(B) credit of a non-originating line
+    how: list[str] = [""] * n  # where the credit or the core part's non-originating content comes from
     for i in order:
-        m = materials[i]
-        kids = children.get(i)
-        if m.origin == "originating":
-            if m.core_part is not None and rollup == "us":
-                if m.non_originating_content is not None:
-                    noc, how = m.non_originating_content, "declared"
-                elif kids:
-                    noc, how = sum((contrib[c] for c in kids), ZERO), "from its sub-lines"
+        if origins[i] == "originating":
+            if us and cores[i] is not None:
+                noc = nocs[i]
+                if noc is not None:
+                    how[i] = "declared"
+                elif kids := children.get(i):
+                    noc = ZERO
+                    for c in kids:
+                        noc += contrib[c]
+                    how[i] = "from its sub-lines"
                 else:
-                    noc, how = ZERO, "none declared"
-                contrib[i] = min(noc, m.value)
-                if detail:
-                    reason[i] = (
-                        f"originating core part ({m.core_part}); its non-originating content {fmt(contrib[i])} "
-                        f"({how}) stays in VNM under core_part_rollup=us"
-                    )
-            elif detail:
-                reason[i] = "originating: counts wholly as originating (roll-up, 19 USC 4531(d)(4)(A))"
+                    noc, how[i] = ZERO, "none declared"
+                contrib[i] = min(noc, values[i])
         else:
-            if m.regional_content is not None:
-                rc, how = m.regional_content, "declared regional_content"
-            elif kids:
-                rc = sum((materials[c].value - contrib[c] for c in kids), ZERO)
-                how = "originating content of its sub-lines"
+            value, rc = values[i], rcs[i]
+            if rc is not None:
+                how[i] = "declared regional_content"
+            elif kids := children.get(i):
+                rc = ZERO
+                for c in kids:
+                    rc += values[c] - contrib[c]
+                how[i] = "originating content of its sub-lines"
             else:
-                rc, how = ZERO, ""
-            rc = min(rc, m.value)
-            contrib[i] = m.value - rc
-            if detail:
-                what = "origin unknown: counted as non-originating" if m.origin == "unknown" else "non-originating"
-                reason[i] = (
-                    f"{what}; (d)(4)(B) credit {fmt(rc)} ({how}) counted as originating"
-                    if rc
-                    else f"{what}: full value in VNM"
-                )
+                rc = ZERO
+            rc = min(rc, value)
+            credit[i] = rc
+            contrib[i] = value - rc
     # Walk down from the top to mark absorbed sub-lines and collect unknowns that matter.
     absorbed_by: list[str | None] = [None] * n
-    matters = [m.parent is None for m in materials]
+    matters = [parent is None for parent in parents]
     if children:
         for i in reversed(order):
-            m = materials[i]
-            for c in children.get(i, ()):
-                if not matters[i]:
-                    absorbed_by[c] = absorbed_by[i]
-                elif (m.origin == "originating" and (m.core_part is None or rollup != "us")) or (
-                    m.non_originating_content is not None
-                    if m.origin == "originating"
-                    else m.regional_content is not None
-                ):
-                    absorbed_by[c] = m.id
-                else:
+            kids = children.get(i)
+            if kids is None:
+                continue
+            if not matters[i]:
+                outer = absorbed_by[i]
+                for c in kids:
+                    absorbed_by[c] = outer
+            elif (
+                (cores[i] is None or not us or nocs[i] is not None)
+                if origins[i] == "originating"
+                else rcs[i] is not None
+            ):
+                for c in kids:
+                    absorbed_by[c] = ids[i]
+            else:
+                for c in kids:
                     matters[c] = True
     vnm = ZERO
-    lines: list[dict[str, Any]] = []
-    missing: list[str] = []
     top: list[tuple[str, Decimal, Decimal, bool, bool]] = []
     ts_ids: list[str] = []
     ts_value = ZERO
-    for i, m in enumerate(materials):
-        non_orig = m.origin != "originating"
-        if m.parent is None:
-            vnm += contrib[i]
-            top.append((m.id, m.value, contrib[i], non_orig, m.fails_tariff_shift))
-            if non_orig and m.fails_tariff_shift:
-                ts_ids.append(m.id)
-                ts_value += m.value
-        if m.origin == "unknown" and matters[i] and absorbed_by[i] is None:
-            missing.append(m.id)
-        if not detail:
+    tagged: dict[str, bool] = {}
+    for i, parent in enumerate(parents):
+        if parent is not None:
             continue
-        value = fmt(m.value)
-        c = contrib[i]
-        if m.parent is None:
+        mid, value, c = ids[i], values[i], contrib[i]
+        non_orig = origins[i] != "originating"
+        vnm += c
+        top.append((mid, value, c, non_orig, fails[i]))
+        if non_orig and fails[i]:
+            ts_ids.append(mid)
+            ts_value += value
+        if cores[i] is not None:
+            tagged[cores[i]] = tagged.get(cores[i], True) and not non_orig
+    missing = [
+        mid
+        for mid, origin, matter, outer in zip(ids, origins, matters, absorbed_by, strict=True)
+        if origin == "unknown" and matter and outer is None
+    ]
+    out = _explain(lines, contrib, credit, how, absorbed_by, us) if detail else []
+    return BomResult(vnm, out, missing, tuple(top), tuple(ts_ids), ts_value, tagged)
+
+
+def _explain(
+    lines: BomLines,
+    contrib: list[Decimal],
+    credit: list[Decimal],
+    how: list[str],
+    absorbed_by: list[str | None],
+    us: bool,
+) -> list[dict[str, Any]]:
+    """The answer's per-line rows: amounts as decimal strings and why each line counts as it does."""
+    out: list[dict[str, Any]] = []
+    inside: dict[str, str] = {}
+    columns = zip(
+        lines.ids,
+        lines.values,
+        lines.origins,
+        lines.parents,
+        lines.core_parts,
+        lines.evidence,
+        contrib,
+        credit,
+        how,
+        absorbed_by,
+        strict=True,
+    )
+    for mid, value, origin, parent, core, evidence, c, rc, source, outer in columns:
+        shown = fmt(value)
+        if outer is not None:  # a sub-line inside a line whose declared status decides
+            why = inside.get(outer)
+            if why is None:
+                why = inside[outer] = f"inside {outer!r}, whose declared status decides"
             line: dict[str, Any] = {
-                "id": m.id,
-                "value": value,
-                "origin": m.origin,
-                "parent": None,
-                "vnm": "0" if c is ZERO else fmt(c),
-                "originating": value if c is ZERO else fmt(m.value - c),
-                "why": reason[i],
-            }
-        elif absorbed_by[i] is not None:
-            line = {
-                "id": m.id,
-                "value": value,
-                "origin": m.origin,
-                "parent": m.parent,
+                "id": mid,
+                "value": shown,
+                "origin": origin,
+                "parent": parent,
                 "vnm": "0",
                 "originating": "0",
-                "why": f"inside {absorbed_by[i]!r}, whose declared status decides",
+                "why": why,
             }
         else:
+            if origin != "originating":
+                what = "origin unknown: counted as non-originating" if origin == "unknown" else "non-originating"
+                why = (
+                    f"{what}; (d)(4)(B) credit {fmt(rc)} ({source}) counted as originating"
+                    if rc
+                    else f"{what}: full value in VNM"
+                )
+            elif us and core is not None:
+                why = (
+                    f"originating core part ({core}); its non-originating content {fmt(c)} "
+                    f"({source}) stays in VNM under core_part_rollup=us"
+                )
+            else:
+                why = _ROLLUP
             line = {
-                "id": m.id,
-                "value": value,
-                "origin": m.origin,
-                "parent": m.parent,
-                "vnm": "0",
-                "originating": value if c is ZERO else fmt(m.value - c),
-                "why": f"sub-line of {m.parent!r}: {reason[i]}; enters VNM only through its parent",
+                "id": mid,
+                "value": shown,
+                "origin": origin,
+                "parent": parent,
+                "vnm": fmt(c) if parent is None and c else "0",
+                "originating": fmt(value - c) if c else shown,
+                "why": why if parent is None else f"sub-line of {parent!r}: {why}; enters VNM only through its parent",
             }
-        if m.evidence is not None:
-            line["evidence"] = m.evidence
-        lines.append(line)
-    return BomResult(vnm, lines, missing, tuple(top), tuple(ts_ids), ts_value)
+        if evidence is not None:
+            line["evidence"] = evidence
+        out.append(line)
+    return out

@@ -280,13 +280,7 @@ def decide(ev: Evaluation, rules: Rules, sha: str) -> QualifyAnswer:
 
 def _tagged_core_parts(ev: Evaluation) -> dict[str, bool]:
     """Top-level BOM lines tagged ``core_part``: part -> every such line originating (single goods only)."""
-    if ev.vehicles is not None:
-        return {}
-    out: dict[str, bool] = {}
-    for m in ev.request.materials:
-        if m.core_part is not None and m.parent is None:
-            out[m.core_part] = out.get(m.core_part, True) and m.origin == "originating"
-    return out
+    return {} if ev.vehicles is not None else ev.bom.tagged_core_parts
 
 
 def _core_part_rows(ev: Evaluation, rules: Rules) -> list[dict[str, Any]]:

@@ -11,13 +11,14 @@ import json
 from typing import Any
 
 from api.origin.decision import decide
-from api.origin.evaluation import Evaluation, evaluate, input_sha256, parse_request
+from api.origin.evaluation import Evaluation, ParsedRequest, evaluate, input_sha256, parse_request
 from api.origin.models import QualifyAnswer, QualifyRequest
 from api.origin.rules import load_rules
 from ledger.errors import ParseError
 
 __all__ = [
     "Evaluation",
+    "ParsedRequest",
     "answer_json",
     "decide",
     "evaluate",
@@ -35,8 +36,8 @@ def qualify(request: dict[str, Any] | QualifyRequest) -> QualifyAnswer:
         ValidationError: a request that breaks the contract, with the offending field and value.
     """
     rules = load_rules()
-    req, raw = parse_request(request)
-    return decide(evaluate(req, rules), rules, input_sha256(raw))
+    parsed = parse_request(request)
+    return decide(evaluate(parsed, rules), rules, input_sha256(parsed.raw))
 
 
 def answer_json(answer: QualifyAnswer) -> str:

@@ -16,6 +16,7 @@ import pydantic
 
 from api.origin.bom import BomResult, evaluate_bom
 from api.origin.hs import derive_category, normalize_hs, vehicle_category
+from api.origin.lines import BomLines, lines_from_json, lines_from_models
 from api.origin.models import VEHICLE_CATEGORIES, Lvc, Purchases, QualifyRequest
 from api.origin.rules import Rules
 from api.origin.rvc import fmt, net_cost_from
@@ -25,7 +26,10 @@ from ledger.errors import ValidationError
 
 @dataclass
 class Evaluation:
-    """Everything the decision needs, after parsing; averaging builds one from many vehicles."""
+    """Everything the decision needs, after parsing; averaging builds one from many vehicles.
+
+    ``request`` carries no BOM (see ``ParsedRequest``): what the decision needs from the lines is in ``bom``.
+    """
 
     category: str
     vehicle_type: str | None
@@ -44,20 +48,43 @@ class Evaluation:
     vehicles: int | None = None
 
 
-def parse_request(request: dict[str, Any] | QualifyRequest) -> tuple[QualifyRequest, dict[str, Any]]:
-    """Validate a request; returns the model and the raw form that ``input_sha256`` is computed over.
+@dataclass(frozen=True)
+class ParsedRequest:
+    """A validated request: everything but the BOM as the pydantic model, the BOM as columns of plain values.
+
+    ``request.materials`` is always empty: the engine reads the BOM from ``lines`` only. ``raw`` is the form
+    that ``input_sha256`` is computed over.
+    """
+
+    request: QualifyRequest
+    lines: BomLines
+    raw: dict[str, Any]
+
+
+def parse_request(request: dict[str, Any] | QualifyRequest) -> ParsedRequest:
+    """Validate a request: a plain JSON BOM without pydantic (``lines``), anything else whole by pydantic.
 
     Raises:
         ValidationError: the first problems, each naming the field path and the value received.
     """
     if isinstance(request, QualifyRequest):
-        return request, request.model_dump(mode="json", exclude_unset=True)
+        raw = request.model_dump(mode="json", exclude_unset=True)
+        return ParsedRequest(request.model_copy(update={"materials": []}), lines_from_models(request.materials), raw)
     if not isinstance(request, dict):
         raise ValidationError(f"a request must be a JSON object, got {type(request).__name__}", field="$")
+    lines = lines_from_json(request.get("materials", []))
+    if lines is not None:
+        try:
+            head = QualifyRequest.model_validate({k: v for k, v in request.items() if k != "materials"})
+        except pydantic.ValidationError:
+            pass  # validated whole below, so the report lists the problems exactly as pydantic orders them
+        else:
+            return ParsedRequest(head, lines, request)
     try:
-        return QualifyRequest.model_validate(request), request
+        full = QualifyRequest.model_validate(request)
     except pydantic.ValidationError as err:
         raise pydantic_to_error(err) from None
+    return ParsedRequest(full.model_copy(update={"materials": []}), lines_from_models(full.materials), request)
 
 
 def pydantic_to_error(err: pydantic.ValidationError) -> ValidationError:
@@ -89,14 +116,12 @@ def _unknown_field_warnings(req: QualifyRequest) -> list[str]:
         sub = getattr(req, name)
         if sub is not None and sub.model_extra:
             out.extend(f"unknown field '{name}.{k}' ignored" for k in sorted(sub.model_extra))
-    for i, m in enumerate(req.materials):
-        if m.model_extra:
-            out.extend(f"unknown field 'materials[{i}].{k}' ignored" for k in sorted(m.model_extra))
     return out
 
 
-def evaluate(req: QualifyRequest, rules: Rules, *, detail: bool = True) -> Evaluation:
+def evaluate(parsed: ParsedRequest, rules: Rules, *, detail: bool = True) -> Evaluation:
     """Derive the category, net cost and BOM contributions of one request (``detail``: per-line reasons)."""
+    req = parsed.request
     hs = normalize_hs(req.good.hs) if req.good.hs is not None else None
     category = req.good.category or _category(req, rules, hs)
     vehicle_type = req.good.vehicle_type
@@ -109,7 +134,7 @@ def evaluate(req: QualifyRequest, rules: Rules, *, detail: bool = True) -> Evalu
         )
     nc = req.net_cost
     total_cost = req.cost.total_cost if req.cost else None
-    warnings = _unknown_field_warnings(req)
+    warnings = _unknown_field_warnings(req) + list(parsed.lines.warnings)
     if req.cost is not None:
         derived = net_cost_from(req.cost)
         if nc is not None and nc != derived:
@@ -119,7 +144,7 @@ def evaluate(req: QualifyRequest, rules: Rules, *, detail: bool = True) -> Evalu
             )
         nc = derived
     rollup = req.policy.core_part_rollup or rules.default_policy("core_part_rollup")
-    bom = evaluate_bom(req.materials, rollup=rollup, fmt=fmt, detail=detail)
+    bom = evaluate_bom(parsed.lines, rollup=rollup, detail=detail)
     return Evaluation(
         category=category,
         vehicle_type=vehicle_type,

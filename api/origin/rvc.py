@@ -55,8 +55,14 @@ def fmt(x: Decimal | Fraction | int) -> str:
     """Plain decimal string without exponent or trailing zeros ("75", "66.5", "-3.25")."""
     if type(x) is Decimal:
         text = str(x)
-        if "E" not in text and not ("." in text and text.endswith("0")) and text not in ("-0",):
-            return text
+        if "E" not in text:
+            if "." not in text:
+                return "0" if text == "-0" else text
+            if text[-1] != "0":
+                return text
+            if len(text) <= 28:  # at most 27 digits, which normalizing would keep: just drop the trailing zeros
+                text = text.rstrip("0").rstrip(".")
+                return "0" if text in ("0", "-0") else text
         d = x
     elif isinstance(x, Fraction):
         d = _CTX.divide(Decimal(x.numerator), Decimal(x.denominator))
