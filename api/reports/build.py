@@ -11,21 +11,26 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from api.origin.averaging import qualify_average
+from api.origin.averaging import qualify_average_keyed
 from api.origin.engine import qualify
+from api.reports.inputs import plain_head, raw_key, validated_key
 from api.reports.models import CertificationStatus, ComplianceReport, SupplierIssue, VehicleInput
 from ledger.errors import ValidationError
 
 DEFAULT_EXPIRING_DAYS = 60
+_MEMO_LIMIT = 100_000
+
+_Issue = tuple[str, str, str | None, str, str, str | None]
+"""supplier, material, certification, issue kind, detail, valid until"""
 
 
 def _issues_and_request(
     vehicle: VehicleInput, on: dt.date, horizon: dt.date, strict: bool
-) -> tuple[dict[str, Any], list[tuple[str, str, str | None, str, str, str | None]]]:
+) -> tuple[dict[str, Any], list[_Issue]]:
     certs: dict[str, CertificationStatus] = {c.id: c for c in vehicle.certifications}
     request = vehicle.request
     materials = request.get("materials") or []
-    issues: list[tuple[str, str, str | None, str, str, str | None]] = []
+    issues: list[_Issue] = []
     new_materials: list[Any] | None = None
     for i, m in enumerate(materials):
         if not isinstance(m, dict) or m.get("parent") is not None:
@@ -125,25 +130,47 @@ def model_line_report(
         raise ValidationError(f"period_to {period_to} is before period_from {period_from}", field="period_to")
     horizon = on + dt.timedelta(days=expiring_within_days)
     counts: dict[tuple[str, str, str | None, str], list[Any]] = {}
+    # Vehicles with the same request and certifications (one configuration built on one day) have the same
+    # issues and the same evidence-adjusted request: work them out once, and let averaging reuse the key.
+    known: dict[bytes, tuple[dict[str, Any], list[_Issue]]] = {}
 
-    def requests() -> Iterator[dict[str, Any]]:
+    def requests() -> Iterator[tuple[bytes | None, dict[str, Any]]]:
         for item in vehicles:
-            v = _parse_vehicle(item)
-            if v.model_line != model_line:
+            v: VehicleInput | None = None
+            key: bytes | None = None
+            done: tuple[dict[str, Any], list[_Issue]] | None = None
+            head: tuple[str, dt.date | None] | None = None
+            if type(item) is dict:
+                key = raw_key(item)
+                done = known.get(key) if key is not None else None
+                head = plain_head(item) if done is not None else None
+            if head is None:
+                v = _parse_vehicle(item)
+                head = v.model_line, v.produced_on
+                if key is None:
+                    key = validated_key(v)
+                    done = known.get(key) if key is not None else None
+            line, produced_on = head
+            if line != model_line:
                 continue
-            if v.produced_on is None or not (period_from <= v.produced_on <= period_to):
+            if produced_on is None or not (period_from <= produced_on <= period_to):
                 continue
-            request, raw_issues = _issues_and_request(v, on, horizon, strict_evidence)
+            if done is None:
+                assert v is not None  # a vehicle is parsed unless its inputs were seen before
+                done = _issues_and_request(v, on, horizon, strict_evidence)
+                if key is not None and len(known) < _MEMO_LIMIT:
+                    known[key] = done
+            request, raw_issues = done
             for s, m, c, k, d, u in raw_issues:
-                key = (s, m, c, k)
-                if key in counts:
-                    counts[key][2] += 1
+                issue = (s, m, c, k)
+                if issue in counts:
+                    counts[issue][2] += 1
                 else:
-                    counts[key] = [d, u, 1]
-            yield request
+                    counts[issue] = [d, u, 1]
+            yield key, request
 
     try:
-        answer = qualify_average(requests())
+        answer = qualify_average_keyed(requests())
     except ValidationError as err:
         if err.field == "requests":
             raise ValidationError(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from api.origin import qualify, qualify_average
@@ -118,3 +120,37 @@ def test_empty_and_bad_items():
     with pytest.raises(ValidationError) as err:
         qualify_average([vehicle("30000", "3000"), bad])
     assert err.value.message.startswith("item 1: net_cost: Input should be greater than 0")
+
+
+def test_repeated_goods_sum_as_one_by_one_even_when_sums_round():
+    """30 identical vehicles whose import is 0.333...3 (28 digits): the running VNM needs more than 28 digits, so
+    each addition rounds. The answer keeps the one-by-one sum (...991), not 30 x the value (...999)."""
+    third = "0.3333333333333333333333333333"
+    one_by_one = Decimal(0)
+    for _ in range(30):
+        one_by_one += Decimal(third)
+    assert one_by_one != Decimal(third) * 30  # the case only matters where the two differ
+    a = qualify_average([vehicle("30000", third) for _ in range(30)])
+    assert a.vnm == str(one_by_one) == "9.999999999999999999999999991"
+    assert a.lines[0]["value"] == str(one_by_one)
+    assert a.base == "900000"
+
+
+def test_repeated_goods_give_the_answer_of_distinct_ones():
+    """Two configurations, each repeated: the same answer as the same vehicles written out as distinct objects
+    with their keys in another order (so no reuse key matches), input hash included."""
+    goods = [vehicle("30000", "9000"), vehicle("31000", "2500.25", engine_vnm="700")]
+    fleet = [goods[i % 2] for i in range(40)]
+    reordered = [dict(reversed(list(g.items()))) for g in fleet]
+    assert qualify_average(fleet) == qualify_average(reordered)
+    assert qualify_average(fleet).vnm == "230005"
+
+
+def test_content_key_tells_plain_values_apart():
+    from api.origin.evaluation import content_key
+
+    assert content_key({"a": [1, "x"]}) == content_key({"a": [1, "x"]})
+    keys = {content_key({"v": v}) for v in (1, True, 1.0, "1", None, [1])}
+    assert len(keys) == 6
+    assert content_key({"a": 1, "b": 2}) != content_key({"b": 2, "a": 1})  # order counts: only a missed reuse
+    assert content_key({"v": Decimal(1)}) is None

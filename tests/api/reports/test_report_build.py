@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pydantic
 import pytest
 
 from api.reports import model_line_report, vehicle_report
@@ -132,3 +133,37 @@ def test_model_line_without_vehicles():
 def test_model_line_bad_period():
     with pytest.raises(ValidationError, match="period_to 2025-01-01 is before period_from 2025-02-01"):
         model_line_report([], model_line="F", period_from=dt.date(2025, 2, 1), period_to=dt.date(2025, 1, 1), on=ON)
+
+
+def _line(fleet, **kw):
+    return model_line_report(
+        fleet, model_line="F-150", period_from=dt.date(2025, 1, 1), period_to=dt.date(2025, 1, 31), on=ON, **kw
+    )
+
+
+def test_same_request_with_other_certification_statuses_is_judged_apart():
+    """V1, V2 and V3 send the same request; V2's seats certificate is revoked: seats count as unknown for V2
+    only. VNM = 3000 + 7000 + 3000 = 13000."""
+    revoked = vehicle("V2")
+    revoked["certifications"] = [
+        dict(c, status="revoked") if c["id"] == "C-SEATS" else c for c in revoked["certifications"]
+    ]
+    r = _line([vehicle("V1"), revoked, vehicle("V3")])
+    assert r.answer["vnm"] == "13000"
+    assert {(i.material, i.issue): i.vehicles for i in r.supplier_issues} == {
+        ("frame", "expiring"): 3,
+        ("seats", "revoked"): 1,
+    }
+
+
+def test_repeated_vehicles_are_still_checked_on_their_own_fields():
+    """A vehicle whose request and certifications repeat an earlier one's is still refused on a bad vin or
+    production date, and read like any other when its fields are plain (a date object, unknown keys)."""
+    with pytest.raises(pydantic.ValidationError, match="vin"):
+        _line([vehicle("V1"), vehicle("")])
+    with pytest.raises(pydantic.ValidationError, match="produced_on"):
+        _line([vehicle("V1"), vehicle("V2", produced_on="2025-02-30")])
+    other = dict(vehicle("V2"), produced_on=dt.date(2025, 1, 20), note="kept out")
+    r = _line([vehicle("V1"), other, dict(vehicle("V3"), model_line="Ranger")])
+    assert r.vehicles == 2
+    assert r == _line([vehicle("V1"), vehicle("V2")])
