@@ -380,6 +380,11 @@ class _Worker:
             self.conn.close()
             raise _unpickled(ready[1:])
         self.pid = int(ready[1:])
+        # Two locks: requests are sent one at a time (``_send_lock``, held while a large request is written), and
+        # the queue of waiting futures has its own short lock. The reader must never wait for the send lock: a
+        # sender blocked on a full socket waits for the peer, the peer waits to write its previous answer, and
+        # that answer waits for the reader (a deadlock seen with 500-scan batches from 8 threads on one peer).
+        self._send_lock = threading.Lock()
         self._lock = threading.Lock()
         self._waiting: deque[Future[bytes]] = deque()
         self.dead = False
@@ -394,14 +399,17 @@ class _Worker:
     def call(self, request: bytes) -> Future[bytes]:
         """Send a request; the future holds the answer, or EOFError when the peer died first."""
         fut: Future[bytes] = Future()
-        with self._lock:
-            if self.dead:
-                raise EOFError(f"endorsing peer {self.pid} exited")
-            self._waiting.append(fut)
+        with self._send_lock:
+            with self._lock:
+                if self.dead:
+                    raise EOFError(f"endorsing peer {self.pid} exited")
+                self._waiting.append(fut)  # before sending: the answer may arrive before send_bytes returns
             try:
                 self.conn.send_bytes(request)
             except OSError:
-                self._waiting.remove(fut)
+                with self._lock:
+                    if fut in self._waiting:
+                        self._waiting.remove(fut)
                 raise
         return fut
 

@@ -169,3 +169,34 @@ def test_pool_size_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValidationError, match="USMCA_ENDORSERS='many'") as info:
         pool_size()
     assert info.value.value == "many"
+
+
+def test_pipelined_requests_larger_than_a_socket_buffer_do_not_deadlock(
+    ledger_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """8 threads pipeline requests and answers of hundreds of kilobytes through one peer: while a sender waits for
+    the peer to read, the reader must still hand answers back (it once waited for the sender's lock instead)."""
+    monkeypatch.setenv(ENDORSERS_ENV, "1")
+    EmbeddedLedger.close_all()
+    pool = EmbeddedLedger.open(ledger_home).endorsers
+    assert pool is not None and pool.size == 1
+    _register_casting(ledger_home)
+    station = LedgerClient(connect(ledger_home, SUPPLIER, "station1"))
+    errors: list[Exception] = []
+
+    def worker(k: int) -> None:
+        try:
+            for r in range(2):
+                assert len(station.commission_parts(_parts(800, f"big{k}-{r}"))) == 800
+        except Exception as exc:  # reported below, with the hang check first
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(8)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 180
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    assert not any(t.is_alive() for t in threads), "submits pipelined to one peer deadlocked"
+    assert errors == []
+    assert pool.served >= 16
