@@ -17,8 +17,9 @@ shipped:
    expected). :class:`CompatStub` refuses it with a Forbidden error naming the target chaincode.
 6. **Peer ERROR replies are taken as success** (a refused state request then fails later as an unreadable
    protobuf). :class:`CheckedQueue` fails the waiting request with the peer's own message (``PeerRefused``).
-7. **A WARNING line and four eagerly formatted INFO lines per peer message.** :class:`PeerHandler` reads the
-   stream and dispatches without them.
+7. **A WARNING line and four eagerly formatted INFO lines per peer message, and a task for each.**
+   :class:`PeerHandler` reads the stream and dispatches without them, and answers a RESPONSE or ERROR where it
+   reads it (resolving the waiting request is not worth a task of its own: half of all messages are answers).
 8. **No batch reads.** Fabric 2.5+ peers announce ``use_get_multiple_keys`` in READY and answer
    ``GET_STATE_MULTIPLE`` (one message for up to ``max_size_get_multiple_keys`` keys, each read recorded in the
    read set as by ``GET_STATE``); 2.5.4 ignores READY's payload. :class:`PeerHandler` keeps what the peer
@@ -123,18 +124,39 @@ class CheckedQueue(_MsgQueueHandler):
 
     async def handle_msg_response(self, response: shim_pb.ChaincodeMessage) -> None:
         """Resolve (RESPONSE) or fail (ERROR) the transaction's oldest outstanding request, then send the next."""
-        if response.type != shim_pb.ChaincodeMessage.ERROR:
-            await super().handle_msg_response(response)
-            return
-        tx_context = response.channel_id + response.txid
-        queue = self.tx_queues.get(tx_context)
+        following = self.answer(response)
+        if following is not None:
+            await self.send(following)
+
+    def answer(self, response: shim_pb.ChaincodeMessage) -> Any:
+        """Resolve or fail the transaction's oldest request; its next queued request (to send), if any."""
+        key = response.channel_id + response.txid
+        queue = self.tx_queues.get(key)
         if not queue:
-            return
-        text = response.payload.decode("utf-8", "replace")
-        queue[0].future.set_exception(
-            PeerRefused(f"peer refused {queue[0].get_method()} in transaction {response.txid}: {text}", value=text)
-        )
-        await self._MsgQueueHandler__remove_current_and_send_next(tx_context)
+            return None
+        current = queue.pop(0)
+        if not current.future.done():  # a cancelled transaction no longer waits
+            if response.type == shim_pb.ChaincodeMessage.ERROR:
+                text = response.payload.decode("utf-8", "replace")
+                current.future.set_exception(
+                    PeerRefused(
+                        f"peer refused {current.get_method()} in transaction {response.txid}: {text}", value=text
+                    )
+                )
+            else:
+                current.future.set_result(response)
+        if queue:
+            return queue[0]
+        del self.tx_queues[key]
+        return None
+
+    async def send(self, message: Any) -> None:
+        """Write a queued request; a failed write fails the request instead of losing it."""
+        try:
+            await self.context.write(message.get_msg())
+        except Exception as exc:  # whatever the stream raised is the request's failure
+            if not message.future.done():
+                message.future.set_exception(exc)
 
 
 class CompatStub(ShimStub):
@@ -229,7 +251,11 @@ class CompatStub(ShimStub):
 
 
 class SerializedStream:
-    """A servicer context whose writes go through one lock: grpc.aio allows one write in flight per call."""
+    """A servicer context whose writes go through one lock: one write in flight per stream.
+
+    grpc.aio refuses a second write (defect 1); grpclib, which :mod:`chaincode.server` uses, would interleave
+    the frames of two messages while a large one waits for the peer's flow-control window.
+    """
 
     def __init__(self, context: Any) -> None:
         self._context = context
@@ -265,9 +291,10 @@ class PeerHandler(ShimHandler):
         await super().handle_message_established(msg)
 
     async def chat_with_peer(self, stream: AsyncIterable[shim_pb.ChaincodeMessage], context: Any) -> None:
-        """Register, then handle each peer message in its own task, every write serialized.
+        """Register, then answer each RESPONSE or ERROR at once and handle other messages in their own task.
 
-        This is the library's loop without its per-message logging, and with :class:`CheckedQueue`.
+        This is the library's loop without its per-message logging and tasks, with :class:`CheckedQueue`;
+        every write is serialized.
         """
         self.state = ShimStates.CREATED
         self.context = SerializedStream(context)
@@ -277,10 +304,17 @@ class PeerHandler(ShimHandler):
         )
         register.timestamp.FromDatetime(dt.datetime.now(dt.UTC).replace(tzinfo=None))
         await self.context.write(register)
+        answers = (shim_pb.ChaincodeMessage.RESPONSE, shim_pb.ChaincodeMessage.ERROR)
+        queue = self.msg_queue_handler
         async for message in stream:
             if message is None:
                 return
-            self._track_task(self.handle_message(message))
+            if message.type in answers and self.state == ShimStates.READY:
+                following = queue.answer(message)
+                if following is not None:
+                    self._track_task(queue.send(following))
+            else:
+                self._track_task(self.handle_message(message))
         if self._pending_tasks:
             await asyncio.gather(*self._pending_tasks, return_exceptions=True)
 

@@ -8,6 +8,10 @@ Failures that a restarting or still-converging network produces (a peer or the o
 "no combination of peers can be derived" while gossip reconnects) are retried with exponential backoff within
 a time budget; a transaction whose signed proposal or envelope is re-sent keeps its transaction id, so a retry
 can never commit twice. Everything else surfaces at once as the typed GatewayError of the failed stage.
+
+Commits are learnt from one filtered-block stream per member and peer, shared by the member's gateways in the
+process (:mod:`ledger.fabric.commits`), rather than one CommitStatus call per transaction; CommitStatus answers
+whenever that stream cannot vouch for a transaction.
 """
 
 from __future__ import annotations
@@ -15,24 +19,27 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import grpc
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2_grpc
-from fabric_protos.peer import events_pb2_grpc, transaction_pb2
+from fabric_protos.peer import events_pb2, events_pb2_grpc
 
 from ledger.errors import CommitStatusError, GatewayError
 from ledger.fabric import proposal as wire
 from ledger.fabric.blocks import decode_block
+from ledger.fabric.commits import CommitWatcher, code_name
 from ledger.fabric.errors import RpcFailure, to_gateway_error
 from ledger.gateway import Block, ChaincodeEvent, Status, check_committed
 
 T = TypeVar("T")
 
-_CODE_NAMES = {v: k for k, v in transaction_pb2.TxValidationCode.items()}
+#: A watcher fallback to CommitStatus gets at least this long, so a stalled stream cannot fail a commit.
+COMMIT_STATUS_GRACE = 1.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,8 @@ class Timeouts:
     retry_budget: float = 30.0
     backoff_first: float = 0.2
     backoff_max: float = 2.0
+    #: How long the first submit waits for the commit stream's first block before using CommitStatus instead.
+    commit_stream_ready: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -72,12 +81,16 @@ class PeerEndpoint:
 
 
 class _Submitted:
-    """A transaction handed to the orderer; ``get_status`` asks the gateway peer when it commits."""
+    """A transaction handed to the orderer; ``get_status`` waits for the gateway peer to commit it.
 
-    def __init__(self, gateway: FabricGateway, tx_id: str, result: bytes) -> None:
+    ``since`` is the commit stream's position before the hand-over (None: the stream was not ready).
+    """
+
+    def __init__(self, gateway: FabricGateway, tx_id: str, result: bytes, since: int | None) -> None:
         self._gateway = gateway
         self._tx_id = tx_id
         self._result = result
+        self._since = since
         self._status: Status | None = None
 
     @property
@@ -93,8 +106,57 @@ class _Submitted:
     def get_status(self, timeout: float | None = None) -> Status:
         """Wait for the commit and return its status (CommitStatusError on timeout)."""
         if self._status is None:
-            self._status = self._gateway.commit_status(self._tx_id, timeout=timeout)
+            self._status = self._gateway.await_commit(self._tx_id, self._since, timeout=timeout)
         return self._status
+
+
+class _CommitStreams:
+    """One commit stream (:class:`CommitWatcher`) per peer, channel and member in the process, shared.
+
+    Every stream costs the peer a filtered copy of each block it commits; the gateways of one member (an API
+    server's cached gateway, a benchmark's eight) need just one. The stream has its own gRPC channel and ends
+    when the last gateway using it closes.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._streams: dict[Hashable, tuple[CommitWatcher, int]] = {}
+
+    def acquire(self, key: Hashable, make: Callable[[], CommitWatcher]) -> CommitWatcher:
+        """The stream for ``key``, made on first use."""
+        with self._lock:
+            watcher, users = self._streams.get(key) or (make(), 0)
+            self._streams[key] = (watcher, users + 1)
+            return watcher
+
+    def release(self, key: Hashable) -> None:
+        """One user fewer; the last one closes the stream."""
+        with self._lock:
+            watcher, users = self._streams[key]
+            if users > 1:
+                self._streams[key] = (watcher, users - 1)
+                return
+            del self._streams[key]
+        watcher.close()
+
+
+_COMMIT_STREAMS = _CommitStreams()
+
+
+def _commit_watcher(
+    identity: wire.ClientIdentity, endpoint: PeerEndpoint, channel: str, timeouts: Timeouts
+) -> CommitWatcher:
+    """A commit stream from ``endpoint`` on its own gRPC channel, signed by ``identity``."""
+    connection = endpoint.channel()
+    deliver = events_pb2_grpc.DeliverStub(connection)
+
+    def open_stream(start: int | None) -> Iterator[events_pb2.DeliverResponse]:
+        envelope = wire.deliver_envelope(identity, channel, start, follow=True)
+        return deliver.DeliverFiltered(iter([envelope]))
+
+    return CommitWatcher(
+        open_stream, backoff_first=timeouts.backoff_first, backoff_max=timeouts.backoff_max, on_close=connection.close
+    )
 
 
 class FabricGateway:
@@ -120,6 +182,10 @@ class FabricGateway:
         self._stub = gateway_pb2_grpc.GatewayStub(self._grpc)
         self._deliver = events_pb2_grpc.DeliverStub(self._grpc)
         self._closed = threading.Event()
+        self._lock = threading.Lock()
+        self._commits: CommitWatcher | None = None
+        self._commits_key = (endpoint, channel, identity.msp_id, identity.cert_pem)
+        self._leave_commits: weakref.finalize | None = None
 
     @property
     def msp_id(self) -> str:
@@ -191,14 +257,33 @@ class FabricGateway:
         envelope = wire.sign_envelope(self._identity, endorsed.prepared_transaction)
         result = wire.envelope_result(envelope)
         submit = wire.submit_request(signed.tx_id, self._channel_name, envelope)
+        watcher = self._commit_stream()
+        since = watcher.position(self.timeouts.commit_stream_ready) if watcher is not None else None
         self._call("submit", signed.tx_id, lambda: self._stub.Submit(submit, timeout=self.timeouts.submit))
-        return _Submitted(self, signed.tx_id, result)
+        return _Submitted(self, signed.tx_id, result, since)
 
     def submit(self, function: str, *args: str, transient: dict[str, bytes] | None = None) -> bytes:
         """Endorse, order and wait for a valid commit; CommitError (with Fabric's code) when it is invalid."""
         sub = self.submit_async(function, *args, transient=transient)
         check_committed(sub.get_status())
         return sub.result
+
+    def await_commit(self, tx_id: str, since: int | None, *, timeout: float | None = None) -> Status:
+        """Wait for a transaction submitted at commit-stream position ``since`` to commit.
+
+        The commit stream answers, or CommitStatus when the stream cannot vouch for this transaction (or was not
+        ready: ``since`` None). CommitStatusError on timeout.
+        """
+        wait = self.timeouts.commit_status if timeout is None else timeout
+        watcher = self._commits
+        if since is None or watcher is None:
+            return self.commit_status(tx_id, timeout=wait)
+        start = time.monotonic()
+        status = watcher.wait(tx_id, since, wait)
+        if status is not None:
+            return status
+        left = wait - (time.monotonic() - start)
+        return self.commit_status(tx_id, timeout=max(left, min(wait, COMMIT_STATUS_GRACE)))
 
     def commit_status(self, tx_id: str, *, timeout: float | None = None) -> Status:
         """Block until ``tx_id`` commits on the gateway peer and return its validation code and block."""
@@ -217,7 +302,7 @@ class FabricGateway:
             raise CommitStatusError(
                 f"no commit status for {tx_id} after {wait} s", tx_id=tx_id, code=err.code, details=err.details
             ) from None
-        return Status(tx_id, _CODE_NAMES.get(response.result, str(response.result)), response.block_number)
+        return Status(tx_id, code_name(response.result), response.block_number)
 
     # -- events ----------------------------------------------------------------------------------------------
     def chaincode_events(
@@ -235,6 +320,21 @@ class FabricGateway:
             if self._closed.is_set() and RpcFailure.of(err).code == "CANCELLED":
                 return
             raise to_gateway_error("events", RpcFailure.of(err), "") from None
+
+    def _commit_stream(self) -> CommitWatcher | None:
+        """The member's shared commit stream (joined on first use); None once the gateway is closed.
+
+        A gateway dropped without ``close()`` leaves the stream when it is garbage-collected, so the stream's
+        thread does not outlive every gateway that used it.
+        """
+        with self._lock:
+            if self._commits is None and not self._closed.is_set():
+                self._commits = _COMMIT_STREAMS.acquire(
+                    self._commits_key,
+                    lambda: _commit_watcher(self._identity, self._endpoint, self._channel_name, self.timeouts),
+                )
+                self._leave_commits = weakref.finalize(self, _COMMIT_STREAMS.release, self._commits_key)
+            return self._commits
 
     def _deliver_once(self, start: int, follow: bool) -> Iterator[common_pb2.Block]:
         envelope = wire.deliver_envelope(self._identity, self._channel_name, start, follow=follow)
@@ -273,6 +373,10 @@ class FabricGateway:
             delay = min(delay * 2, self.timeouts.backoff_max)
 
     def close(self) -> None:
-        """Close the gRPC channel (streams in progress end)."""
-        self._closed.set()
+        """Close the gRPC channel (streams in progress end) and leave the shared commit stream."""
+        with self._lock:
+            self._closed.set()
+            self._commits, leave = None, self._leave_commits
+        if leave is not None:
+            leave()  # runs once, whether now or when the gateway is garbage-collected
         self._grpc.close()

@@ -170,14 +170,14 @@ def chaincode_events_request(
 def deliver_envelope(
     identity: ClientIdentity,
     channel: str,
-    start: int,
+    start: int | None,
     *,
     follow: bool,
     tls_cert_hash: bytes = b"",
     nonce: bytes | None = None,
     now_ns: int | None = None,
 ) -> common_pb2.Envelope:
-    """A signed ``DELIVER_SEEK_INFO`` envelope asking a peer for full blocks from ``start``.
+    """A signed ``DELIVER_SEEK_INFO`` envelope asking a peer for blocks from ``start`` (None: the newest block).
 
     With ``follow`` the peer keeps the stream open and sends blocks as they commit; without it the stream ends
     at the newest block, and a start beyond the tip is answered NOT_FOUND at once (``FAIL_IF_NOT_READY``)
@@ -195,8 +195,12 @@ def deliver_envelope(
     stop = ab_pb2.SeekPosition(specified=ab_pb2.SeekSpecified(number=MAX_BLOCK))
     if not follow:
         stop = ab_pb2.SeekPosition(newest=ab_pb2.SeekNewest())
+    if start is None:
+        first = ab_pb2.SeekPosition(newest=ab_pb2.SeekNewest())
+    else:
+        first = ab_pb2.SeekPosition(specified=ab_pb2.SeekSpecified(number=start))
     seek = ab_pb2.SeekInfo(
-        start=ab_pb2.SeekPosition(specified=ab_pb2.SeekSpecified(number=start)),
+        start=first,
         stop=stop,
         behavior=ab_pb2.SeekInfo.BLOCK_UNTIL_READY if follow else ab_pb2.SeekInfo.FAIL_IF_NOT_READY,
     )

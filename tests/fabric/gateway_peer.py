@@ -3,6 +3,10 @@
 It checks what a gateway peer checks (the proposal's signature and transaction id, the envelope's signature
 by the proposal's creator, the signed commit-status request) and answers from a script: a queue of failures
 to return first for each method, with the ``grpc-status-details-bin`` trailer a real gateway sends.
+
+Every submitted transaction commits at once in a block of its own (from block 42 on), which CommitStatus and
+the peer's filtered-block stream (``DeliverFiltered``, what the client's commit stream reads) both report.
+``hold`` keeps the next submissions uncommitted until ``release``.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from pathlib import Path
 import grpc
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
-from fabric_protos.peer import proposal_pb2, proposal_response_pb2, transaction_pb2
+from fabric_protos.orderer import ab_pb2
+from fabric_protos.peer import events_pb2, events_pb2_grpc, proposal_pb2, proposal_response_pb2, transaction_pb2
 from google.protobuf import any_pb2
 from google.rpc import status_pb2
 
@@ -45,16 +50,27 @@ def prepared_envelope(header: bytes, result: bytes) -> common_pb2.Envelope:
     return common_pb2.Envelope(payload=payload.SerializeToString())
 
 
+FIRST_BLOCK = 42
+
+
 @dataclass
 class GatewayPeer(gateway_pb2_grpc.GatewayServicer):
-    """The scripted service; ``calls`` counts RPCs per method, ``submitted`` maps tx id -> creator cert."""
+    """The scripted service; ``calls`` counts RPCs per method, ``submitted`` maps tx id -> creator cert.
+
+    ``blocks`` is the chain of (tx id, validation code) blocks; ``deliver_refusal`` makes DeliverFiltered answer
+    that status instead of blocks.
+    """
 
     commit_code: int = transaction_pb2.VALID
     failures: dict[str, deque[Failure]] = field(default_factory=lambda: defaultdict(deque))
     calls: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     submitted: dict[str, bytes] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    blocks: list[tuple[str, int]] = field(default_factory=list)
+    deliver_refusal: int | None = None
+    _held: list[tuple[str, int]] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _grown: threading.Condition = field(default_factory=threading.Condition)
 
     def fail(self, method: str, *failures: Failure) -> None:
         """Answer the next calls of ``method`` with these failures, in order."""
@@ -103,6 +119,7 @@ class GatewayPeer(gateway_pb2_grpc.GatewayServicer):
             self.problems.append(f"bad envelope signature {request.transaction_id}")
         with self._lock:
             self.submitted[request.transaction_id] = cert
+        self._commit(request.transaction_id, self.commit_code)
         return gateway_pb2.SubmitResponse()
 
     def CommitStatus(self, request, context):
@@ -111,13 +128,91 @@ class GatewayPeer(gateway_pb2_grpc.GatewayServicer):
         cert = self.submitted.get(inner.transaction_id)
         if cert is None or not verify_signature(cert, request.request, request.signature):
             self.problems.append(f"commit status for unknown or badly signed {inner.transaction_id}")
-        return gateway_pb2.CommitStatusResponse(result=self.commit_code, block_number=42)
+        with self._grown:
+            for number, (tx_id, code) in enumerate(self.blocks, FIRST_BLOCK):
+                if tx_id == inner.transaction_id:
+                    return gateway_pb2.CommitStatusResponse(result=code, block_number=number)
+        context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "not committed")
+
+    # -- the ledger and its filtered-block stream ------------------------------------------------------------
+    def _commit(self, tx_id: str, code: int) -> None:
+        with self._grown:
+            if self._held is not None:
+                self._held.append((tx_id, code))
+                return
+            self.blocks.append((tx_id, code))
+            self._grown.notify_all()
+
+    def hold(self) -> None:
+        """Keep transactions submitted from now on uncommitted until :meth:`release`."""
+        with self._grown:
+            self._held = []
+
+    def release(self) -> None:
+        """Commit the held transactions, one block each, in submission order."""
+        with self._grown:
+            held, self._held = self._held or [], None
+            self.blocks.extend(held)
+            self._grown.notify_all()
+
+    def commit_other(self, count: int) -> None:
+        """Commit ``count`` blocks of transactions nobody here submitted (held ones stay held)."""
+        with self._grown:
+            self.blocks.extend((f"other-{len(self.blocks)}-{i}", transaction_pb2.VALID) for i in range(count))
+            self._grown.notify_all()
+
+    def deliver_filtered(self, requests, context):
+        """The peer's DeliverFiltered: filtered blocks from the requested position, following new ones."""
+        self._scripted("DeliverFiltered", context)
+        envelope = next(requests)
+        payload = common_pb2.Payload.FromString(envelope.payload)
+        creator = common_pb2.SignatureHeader.FromString(payload.header.signature_header).creator
+        from fabric_protos.msp import identities_pb2
+
+        cert = identities_pb2.SerializedIdentity.FromString(creator).id_bytes
+        if not verify_signature(cert, envelope.payload, envelope.signature):
+            self.problems.append("bad deliver envelope signature")
+        if self.deliver_refusal is not None:
+            yield events_pb2.DeliverResponse(status=self.deliver_refusal)
+            return
+        seek = ab_pb2.SeekInfo.FromString(payload.data)
+        with self._grown:
+            newest = FIRST_BLOCK + len(self.blocks) - 1
+        number = newest if seek.start.HasField("newest") else seek.start.specified.number
+        while context.is_active():
+            if number < FIRST_BLOCK:  # the channel's earlier (configuration) blocks carry no transaction of ours
+                yield events_pb2.DeliverResponse(filtered_block=events_pb2.FilteredBlock(number=number))
+                number += 1
+                continue
+            with self._grown:
+                self._grown.wait_for(lambda n=number: n - FIRST_BLOCK < len(self.blocks), timeout=0.2)
+                ready = self.blocks[number - FIRST_BLOCK :]
+            for tx_id, code in ready:
+                tx = events_pb2.FilteredTransaction(txid=tx_id, tx_validation_code=code)
+                block = events_pb2.FilteredBlock(channel_id="usmca", number=number, filtered_transactions=[tx])
+                yield events_pb2.DeliverResponse(filtered_block=block)
+                number += 1
 
 
-def serve_tls(service: GatewayPeer, tls_dir: Path) -> tuple[grpc.Server, int]:
-    """Start the service on 127.0.0.1 with the peer's TLS key pair; returns the server and its port."""
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+class DeliverPeer(events_pb2_grpc.DeliverServicer):
+    """The peer's Deliver service, answering filtered blocks from a :class:`GatewayPeer`'s chain."""
+
+    def __init__(self, peer: GatewayPeer) -> None:
+        self._peer = peer
+
+    def DeliverFiltered(self, request_iterator, context):
+        return self._peer.deliver_filtered(request_iterator, context)
+
+
+def serve_tls(service: GatewayPeer, tls_dir: Path, *, deliver: bool = True) -> tuple[grpc.Server, int]:
+    """Start the service on 127.0.0.1 with the peer's TLS key pair; returns the server and its port.
+
+    Without ``deliver`` the peer has no Deliver service (as a peer whose deliver service refuses the client).
+    """
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
     gateway_pb2_grpc.add_GatewayServicer_to_server(service, server)
+    if deliver:
+        events_pb2_grpc.add_DeliverServicer_to_server(DeliverPeer(service), server)
     creds = grpc.ssl_server_credentials(
         [((tls_dir / "server.key").read_bytes(), (tls_dir / "server.crt").read_bytes())]
     )
