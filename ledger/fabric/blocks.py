@@ -26,6 +26,11 @@ from ledger.gateway import Block, ChaincodeEvent, CommittedTransaction, Write
 _CODES = {v: k for k, v in transaction_pb2.TxValidationCode.items()}
 
 
+def code_name(code: int) -> str:
+    """Fabric's name of a transaction validation code (``CODE_<n>`` for a number Fabric does not name)."""
+    return _CODES.get(code, f"CODE_{code}")
+
+
 def _der_length(n: int) -> bytes:
     if n < 0x80:
         return bytes([n])
@@ -61,7 +66,7 @@ def _iso(ts: Timestamp) -> str:
 def _code(filter_bytes: bytes, index: int) -> str:
     if index >= len(filter_bytes):
         return "NOT_VALIDATED"
-    return _CODES.get(filter_bytes[index], f"CODE_{filter_bytes[index]}")
+    return code_name(filter_bytes[index])
 
 
 def _endorser_tx(payload: common_pb2.Payload, chaincode: str) -> tuple[str, tuple[Write, ...], ChaincodeEvent | None]:

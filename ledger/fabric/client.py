@@ -31,8 +31,8 @@ from fabric_protos.peer import events_pb2, events_pb2_grpc
 
 from ledger.errors import CommitStatusError, GatewayError
 from ledger.fabric import proposal as wire
-from ledger.fabric.blocks import decode_block
-from ledger.fabric.commits import CommitWatcher, code_name
+from ledger.fabric.blocks import code_name, decode_block
+from ledger.fabric.commits import CommitWatcher
 from ledger.fabric.errors import RpcFailure, to_gateway_error
 from ledger.gateway import Block, ChaincodeEvent, Status, check_committed
 

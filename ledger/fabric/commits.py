@@ -23,23 +23,17 @@ from typing import Any
 
 import grpc
 from fabric_protos.common import common_pb2
-from fabric_protos.peer import events_pb2, transaction_pb2
+from fabric_protos.peer import events_pb2
 
+from ledger.fabric.blocks import code_name
 from ledger.fabric.errors import RpcFailure
 from ledger.gateway import Status
-
-_CODE_NAMES = {v: k for k, v in transaction_pb2.TxValidationCode.items()}
 
 #: gRPC codes of a stream broken by a peer restart or a network blip: reconnect after the last block seen.
 RECONNECT_CODES = ("UNAVAILABLE", "CANCELLED", "UNKNOWN", "INTERNAL", "DEADLINE_EXCEEDED")
 
 #: Opens a follow-mode DeliverFiltered stream from a block number (None: from the newest block).
 OpenStream = Callable[[int | None], Iterable[events_pb2.DeliverResponse]]
-
-
-def code_name(code: int) -> str:
-    """Fabric's name of a transaction validation code (the number itself when unknown)."""
-    return _CODE_NAMES.get(code, str(code))
 
 
 class CommitWatcher:

@@ -119,23 +119,27 @@ class ReadModel:
     @property
     def next_block(self) -> int:
         """The first block not yet applied."""
-        return int(self.db.execute(f"SELECT next_block FROM {CHECKPOINT_TABLE} WHERE id=1").fetchone()[0])
+        return self._checkpoint()[0]
 
     @property
     def last_hash(self) -> str | None:
         """Hash of the last applied block ("" before block 0; None when an older checkpoint did not record it)."""
-        return self.db.execute(f"SELECT last_hash FROM {CHECKPOINT_TABLE} WHERE id=1").fetchone()[0]
+        return self._checkpoint()[1]
+
+    def _checkpoint(self) -> tuple[int, str | None]:
+        row = self.db.execute(f"SELECT next_block, last_hash FROM {CHECKPOINT_TABLE} WHERE id=1").fetchone()
+        return int(row[0]), row[1]
 
     def apply(self, block: Block) -> None:
         """Apply one block and advance the checkpoint, atomically; an already-applied block is skipped.
 
         Raises :class:`ReadModelDiverged` when the block does not extend the last applied one.
         """
-        if block.number < self.next_block:
+        expected, last = self._checkpoint()
+        if block.number < expected:
             return
-        if block.number != self.next_block:
-            raise ValueError(f"read model expects block {self.next_block}, got {block.number}")
-        last = self.last_hash
+        if block.number != expected:
+            raise ValueError(f"read model expects block {expected}, got {block.number}")
         if last is not None and block.previous_hash != last:
             raise ReadModelDiverged(
                 f"block {block.number} does not extend the read model's block {block.number - 1} "

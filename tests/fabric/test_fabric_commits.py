@@ -84,6 +84,13 @@ def answers_at_once(call: Callable[[], Status | None]) -> Status | None:
     return out
 
 
+def started(peer: Peer, w: CommitWatcher) -> tuple[queue.Queue[object], int | None]:
+    """A stream whose newest block is 1, and the watcher's position once it has seen it."""
+    feed = peer.stream()
+    feed.put(block(1))
+    return feed, w.position(wait=5)
+
+
 @pytest.fixture
 def peer() -> Peer:
     return Peer()
@@ -157,9 +164,7 @@ def test_an_unimplemented_deliver_service_stops_the_watcher(peer: Peer) -> None:
 
 def test_dropped_blocks_are_not_vouched_for(peer: Peer) -> None:
     with watching(peer, retain=2) as w:
-        feed = peer.stream()
-        feed.put(block(1))
-        since = w.position(wait=5)
+        feed, since = started(peer, w)
         for n in range(2, 6):
             feed.put(block(n, (f"t{n}", VALID)))
         assert w.wait("t5", since, timeout=5) is not None
@@ -172,9 +177,7 @@ def test_dropped_blocks_are_not_vouched_for(peer: Peer) -> None:
 
 def test_a_gap_in_block_numbers_voids_what_was_seen_before(peer: Peer) -> None:
     with watching(peer) as w:
-        feed = peer.stream()
-        feed.put(block(1))
-        since = w.position(wait=5)
+        feed, since = started(peer, w)
         feed.put(block(2, ("a", VALID)))
         feed.put(block(5, ("b", VALID)))
         assert w.wait("b", since=5, timeout=5) == Status("b", "VALID", 5)
@@ -183,9 +186,7 @@ def test_a_gap_in_block_numbers_voids_what_was_seen_before(peer: Peer) -> None:
 
 def test_the_first_outcome_of_a_transaction_id_counts(peer: Peer) -> None:
     with watching(peer) as w:
-        feed = peer.stream()
-        feed.put(block(1))
-        since = w.position(wait=5)
+        feed, since = started(peer, w)
         feed.put(block(2, ("a", VALID)))
         feed.put(block(3, ("a", transaction_pb2.DUPLICATE_TXID), ("z", VALID)))
         assert w.wait("z", since, timeout=5) is not None
@@ -194,9 +195,7 @@ def test_the_first_outcome_of_a_transaction_id_counts(peer: Peer) -> None:
 
 def test_a_bug_in_the_stream_stops_the_watcher_instead_of_hanging_waiters(peer: Peer) -> None:
     with watching(peer) as w:
-        feed = peer.stream()
-        feed.put(block(1))
-        since = w.position(wait=5)
+        feed, since = started(peer, w)
         feed.put(ValueError("not a gRPC error"))
         assert w.wait("a", since, timeout=5) is None
         assert w.stopped == "the commit watcher failed: ValueError('not a gRPC error')"
@@ -205,9 +204,7 @@ def test_a_bug_in_the_stream_stops_the_watcher_instead_of_hanging_waiters(peer: 
 def test_close_wakes_waiters(peer: Peer) -> None:
     released = threading.Event()
     w = CommitWatcher(peer.open, on_close=released.set)
-    feed = peer.stream()
-    feed.put(block(1))
-    since = w.position(wait=5)
+    feed, since = started(peer, w)
     got: list[Status | None] = [Status("-", "-", 0)]
     t = threading.Thread(target=lambda: got.__setitem__(0, w.wait("a", since, timeout=30)))
     t.start()
