@@ -38,13 +38,23 @@ async def caller_station(tx: Tx) -> dict[str, Any] | None:
     """The station record of a station caller (None for other roles); refuses unregistered stations."""
     if tx.caller.role != Role.STATION:
         return None
+    return registered_station(tx, await tx.get(station_key(tx)))
+
+
+def station_key(tx: Tx) -> str:
+    """The ledger key of the calling station's record; refuses a station certificate that names no station."""
     station_id = tx.caller.station
     if not station_id:
         raise Forbidden(
             f"station certificate {tx.caller.common_name!r} of {tx.msp} names no station id", field="station"
         )
-    doc = await tx.get(tx.key(STATION, tx.msp, station_id))
+    return tx.key(STATION, tx.msp, station_id)
+
+
+def registered_station(tx: Tx, doc: dict[str, Any] | None) -> dict[str, Any]:
+    """The calling station's record as read from :func:`station_key`; NotFound when it is not registered."""
     if doc is None:
+        station_id = tx.caller.station
         raise NotFound(f"station {station_id} of {tx.msp} is not registered", value=station_id, field="station_id")
     return doc
 

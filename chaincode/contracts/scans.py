@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 from chaincode.anomalies import Point, Sighting, scan_flags
-from chaincode.contracts.parts import MAX_BATCH, caller_station
+from chaincode.contracts.parts import MAX_BATCH, registered_station, station_key
 from chaincode.errors import submit
 from chaincode.fabric import TransactionContextInterface
 from chaincode.state import ANOMALY, LAST_SEEN, PART, SCAN, SITE, Tx, answer, canonical_bytes
@@ -100,41 +100,42 @@ def scan_fields(item: Any, what: str) -> ScanFields:
 class _Recorder:
     """Records a batch of scans from one station with per-batch caches of parts and last sightings."""
 
-    def __init__(self, tx: Tx, station: dict[str, Any], site: dict[str, Any]) -> None:
+    def __init__(self, tx: Tx) -> None:
         self.tx = tx
-        self.station = station
-        self.point = Point(site["lat"], site["lon"])
+        self.station: dict[str, Any] = {}
+        self.point = Point(0.0, 0.0)
         self.parts: dict[str, dict[str, Any] | None] = {}
         self.last: dict[str, dict[str, Any] | None] = {}
         self.last_keys: dict[str, str] = {}
         self.done: dict[tuple[str, str], dict[str, Any]] = {}
         self.stored: dict[str, dict[str, Any] | None] = {}
+        self._scan_keys: list[str] = []
+        self._uids: list[str] = []
         self.new = 0
         self.flagged = 0
 
-    async def prefetch(self, items: list[Any]) -> list[ScanFields | None]:
-        """Read the stored scan, part and last sighting of every well-formed item in one batch read.
+    def prefetch_keys(self, fields: list[ScanFields | None]) -> list[str]:
+        """The keys :meth:`absorb` needs read: the stored scan, part and last sighting of every well-formed item.
 
-        Returns each item's fields (None for items the careful path must look at, which read on their own).
+        Items whose fields are None go through the careful path later and read on their own.
         """
         tx = self.tx
-        fields = [quick_scan_fields(item) for item in items]
-        keys: list[str] = []
-        uids: list[str] = []
+        self._scan_keys = [tx.key(SCAN, f[0], f[6]) for f in fields if f is not None]
+        self._uids = []
         for f in fields:
-            if f is None:
-                continue
-            keys.append(tx.key(SCAN, f[0], f[6]))
-            if f[0] not in self.last_keys:
+            if f is not None and f[0] not in self.last_keys:
                 self.last_keys[f[0]] = tx.key(LAST_SEEN, f[0])
-                uids.append(f[0])
-        part_keys = [tx.key(PART, uid) for uid in uids]
-        docs = await tx.get_many(keys + part_keys + [self.last_keys[uid] for uid in uids])
-        self.stored.update(zip(keys, docs[: len(keys)], strict=True))
+                self._uids.append(f[0])
+        uids = self._uids
+        return self._scan_keys + [tx.key(PART, uid) for uid in uids] + [self.last_keys[uid] for uid in uids]
+
+    def absorb(self, docs: list[dict[str, Any] | None]) -> None:
+        """Keep the documents read for :meth:`prefetch_keys`, in its order."""
+        keys, uids = self._scan_keys, self._uids
         n, m = len(keys), len(uids)
+        self.stored.update(zip(keys, docs[:n], strict=True))
         self.parts.update(zip(uids, docs[n : n + m], strict=True))
         self.last.update(zip(uids, docs[n + m :], strict=True))
-        return fields
 
     async def one(self, item: Any, what: str, fields: ScanFields | None = None) -> str:
         """Record one read; returns the answer text for it (the stored scan plus ``duplicate``)."""
@@ -234,12 +235,21 @@ class _Recorder:
         return raw.decode("utf-8").replace(_EVENT_HASH_KEY, _NEW_EVENT_HASH_KEY, 1)
 
 
-async def _recorder(tx: Tx) -> _Recorder:
-    tx.require("record scans", Role.STATION)
-    station = await caller_station(tx)
-    assert station is not None  # the role check above guarantees a station caller
+async def _recorder(tx: Tx, items: list[Any]) -> tuple[_Recorder, list[ScanFields | None]]:
+    """A recorder for the calling station with everything the items need read, and each item's fields.
+
+    The station record is read in the same batch as the items' scans, parts and last sightings (one round
+    trip to a Fabric peer instead of two); only the site, named by the station record, needs a second. The
+    caller has checked the station role.
+    """
+    rec = _Recorder(tx)
+    fields = [quick_scan_fields(item) for item in items]
+    docs = await tx.get_many([station_key(tx), *rec.prefetch_keys(fields)])
+    station = rec.station = registered_station(tx, docs[0])
     site = await tx.must_get(tx.key(SITE, tx.msp, station["site_id"]), f"site {station['site_id']} of {tx.msp}")
-    return _Recorder(tx, station, site)
+    rec.point = Point(site["lat"], site["lon"])
+    rec.absorb(docs[1:])
+    return rec, fields
 
 
 class ScanTransactions:
@@ -249,9 +259,9 @@ class ScanTransactions:
     async def RecordScan(self, ctx: TransactionContextInterface, scan_json: str) -> str:
         """A station records one read; returns the stored scan with its flags (the first one for a replay)."""
         tx = Tx(ctx)
-        rec = await _recorder(tx)
+        tx.require("record scans", Role.STATION)
         item = parse_object(scan_json, "scan")
-        (fields,) = await rec.prefetch([item])
+        rec, (fields,) = await _recorder(tx, [item])
         text = await rec.one(item, "scan", fields)
         tx.emit("ScansRecorded", {"station_id": rec.station["station_id"], "new": rec.new, "flagged": rec.flagged})
         return text
@@ -260,9 +270,9 @@ class ScanTransactions:
     async def RecordScans(self, ctx: TransactionContextInterface, scans_json: str) -> str:
         """A station records up to 5000 reads in one transaction; returns every stored scan in input order."""
         tx = Tx(ctx)
-        rec = await _recorder(tx)
+        tx.require("record scans", Role.STATION)
         items = parse_list(scans_json, "scans", max_items=MAX_BATCH)
-        fields = await rec.prefetch(items)
+        rec, fields = await _recorder(tx, items)
         texts = [await rec.one(item, f"scans[{i}]", f) for i, (item, f) in enumerate(zip(items, fields, strict=True))]
         tx.emit("ScansRecorded", {"station_id": rec.station["station_id"], "new": rec.new, "flagged": rec.flagged})
         return "[" + ",".join(texts) + "]"

@@ -25,7 +25,7 @@ from ledger.errors import GatewayError, NotFound, ValidationError
 from ledger.fabric import lifecycle
 from ledger.fabric import netconfig as nc
 from ledger.fabric.connect import CHAINCODE_NAME, connect_fabric
-from ledger.fabric.processes import NetworkStartError, ProcessTable, healthy, port_open, wait_until
+from ledger.fabric.processes import NetworkStartError, ProcessTable, healthy, port_open, raft_leader, wait_until
 from ledger.identity.network import Network, load_network
 
 #: A read-only transaction used to check that endorsement across orgs works (never submitted).
@@ -184,6 +184,18 @@ class LocalNet:
         proc = self.procs.start(f"chaincode-{msp_id}", argv, env=self.env(), cwd=self.run.chaincode_dir(msp_id))
         wait_until(lambda: port_open(address), f"chaincode service of {msp_id}", proc.log, timeout=timeout)
 
+    def wait_for_leader(self, timeout: float = 30.0) -> None:
+        """Wait until an ordering node leads the channel: transactions (approvals included) need one."""
+        assert self.network.orderer is not None
+        nodes = self.network.orderer.nodes
+        channel = self.network.channel
+        wait_until(
+            lambda: any(raft_leader(n.host, n.ops_port, channel) for n in nodes),
+            f"raft leader of channel {channel}",
+            self.procs.logs / f"orderer-{nodes[0].name}.log",
+            timeout=timeout,
+        )
+
     def wait_for_endorsement(self, timeout: float = 90.0) -> float:
         """Wait until every org's gateway peer can gather a policy-satisfying endorsement; seconds waited."""
         from ledger.bootstrap import admin_of
@@ -223,6 +235,8 @@ class LocalNet:
             state["channel"] = self.network.channel
             self._save(state)
             log(f"channel {self.network.channel} created ({time.monotonic() - t0:.1f} s)")
+        self.wait_for_leader(timeout=max(timeout - (time.monotonic() - t0), 10.0))
+        log(f"raft leader of {self.network.channel} elected ({time.monotonic() - t0:.1f} s)")
         for org in self.network.orgs:
             self.start_peer(org.msp_id)
         log(f"{len(self.network.orgs)} peers up ({time.monotonic() - t0:.1f} s)")

@@ -306,6 +306,8 @@ def orderer_config(sample: dict[str, Any], network: Network, node: OrdererNodeIn
         "Admin.TLS.ClientAuthRequired": True,
         "Admin.TLS.ClientRootCAs": [ca],
         "Operations.ListenAddress": f"{node.host}:{node.ops_port}",
+        # Prometheus /metrics on the operations port (127.0.0.1): ``up`` waits for the Raft leader gauge.
+        "Metrics.Provider": "prometheus",
         "ChannelParticipation.Enabled": True,
     }.items():
         _set(doc, key, value)

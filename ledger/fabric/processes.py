@@ -138,6 +138,20 @@ def healthy(host: str, ops_port: int, *, timeout: float = 1.0) -> bool:
         return False
 
 
+def raft_leader(host: str, ops_port: int, channel: str, *, timeout: float = 1.0) -> bool:
+    """True when this ordering node leads the channel's Raft cluster (its Prometheus ``is_leader`` gauge is 1).
+
+    Health says the process is up; only a leader orders transactions: until one is elected (about a second on a
+    new channel, a whole election timeout after a restart) every submit fails with ``no Raft leader``.
+    """
+    try:
+        with urllib.request.urlopen(f"http://{host}:{ops_port}/metrics", timeout=timeout) as resp:
+            text = resp.read().decode("utf-8", "replace")
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+    return f'consensus_etcdraft_is_leader{{channel="{channel}"}} 1' in text
+
+
 def port_open(address: str, *, timeout: float = 0.5) -> bool:
     """True when something accepts TCP connections on ``host:port``."""
     host, _, port = address.rpartition(":")

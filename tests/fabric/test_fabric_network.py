@@ -17,6 +17,7 @@ from ledger.errors import GatewayError
 from ledger.fabric.cli import fabric_app
 from ledger.fabric.connect import connect_fabric
 from ledger.fabric.localnet import LocalNet
+from ledger.fabric.processes import raft_leader
 from tests.helpers import OEM, SUPPLIER, TIER1, js
 
 pytestmark = [pytest.mark.fabric, requires_fabric]
@@ -162,5 +163,8 @@ def test_status_and_a_second_up_are_idempotent(fabric_network: LocalNet) -> None
     status = json.loads(result.output)
     assert status["running"] and status["deployed"]
     pids = {n["name"]: n["pid"] for n in status["nodes"]}
+    orderer = fabric_network.network.orderer
+    assert orderer is not None  # up waited for the channel's Raft leader
+    assert any(raft_leader(n.host, n.ops_port, fabric_network.network.channel) for n in orderer.nodes)
     again = fabric_network.up()
     assert {n["name"]: n["pid"] for n in again["nodes"]} == pids
