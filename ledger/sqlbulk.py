@@ -40,6 +40,12 @@ def select_packed(conn: sqlite3.Connection, expr: str, source: str, values: Sequ
     return out
 
 
+def present(conn: sqlite3.Connection, table: str, column: str, values: Sequence[str]) -> set[str]:
+    """Which of the text ``values`` occur in ``column`` of ``table`` (names fixed by the caller, never input)."""
+    rows = select_packed(conn, f"hex({column})", f"{table} WHERE {column}", values)
+    return {bytes.fromhex(row[0]).decode() for row in rows}
+
+
 def insert(conn: sqlite3.Connection, head: str, rows: Sequence[Sequence[Any]]) -> None:
     """``head`` (``INSERT … INTO table [(columns)]``) with one multi-row VALUES per chunk of ``rows``."""
     if not rows:

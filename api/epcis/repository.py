@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlite_utils
 
+from ledger import sqlbulk
 from scanner.epcis import Event, EventQuery, event_from_jsonld
 from scanner.epcis.timestamps import format_timestamp
 
@@ -94,14 +95,8 @@ class EventRepository:
 
     def _present(self, column: str, values: list[str]) -> set[str]:
         """The ``values`` found in ``column`` of the events table (a fixed column name, never user input)."""
-        found: set[str] = set()
         with self._lock:
-            for i in range(0, len(values), 500):
-                chunk = values[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                sql = f"SELECT {column} FROM events WHERE {column} IN ({marks})"
-                found |= {r[0] for r in self._db.execute(sql, chunk)}
-        return found
+            return sqlbulk.present(self._db.conn, "events", column, values)
 
     def add(self, items: list[tuple[Event, str, str | None]], msp_id: str) -> None:
         """Store events (each with its ledger hash and transaction name); an event id already stored is kept."""

@@ -195,7 +195,7 @@ class Orderer:
         # This thread's connection commits without waiting for the disk; _sync_loop makes the WAL durable
         # before anyone is told (see _sync_loop), so the next block is written while the last one syncs.
         self._store.conn.execute("PRAGMA synchronous=NORMAL")
-        self._store.conn.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run in _sync_loop, off this thread
+        self._store.conn.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run in _checkpoint_loop, off this thread
         while True:
             batch, stop = _drain(self._queue, self._max, self._timeout)
             if batch and not stop:

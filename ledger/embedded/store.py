@@ -17,7 +17,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from ledger.embedded.envelope import Envelope, Proposal, Response
 from ledger.embedded.stub import Version
-from ledger.sqlbulk import select_packed
+from ledger.sqlbulk import present, select_packed
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -106,7 +106,7 @@ def state_versions(conn: sqlite3.Connection, keys: list[str]) -> dict[str, Versi
 
 def committed_tx_ids(conn: sqlite3.Connection, tx_ids: list[str]) -> set[str]:
     """The ids among ``tx_ids`` that a stored transaction already has."""
-    return {bytes.fromhex(row[0]).decode() for row in select_packed(conn, "hex(tx_id)", "txs WHERE tx_id", tx_ids)}
+    return present(conn, "txs", "tx_id", tx_ids)
 
 
 class SnapshotReader:

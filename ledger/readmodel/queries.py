@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledger import sqlbulk
 from ledger.readmodel.builder import ReadModel
 
 _JSON_COLUMNS = {
@@ -212,9 +213,7 @@ class Queries:
         if not uids or not _has(self.model, "part"):
             return {}
         out: dict[str, dict[str, Any]] = {}
-        items = sorted(uids)
-        for i in range(0, len(items), 500):
-            chunk = items[i : i + 500]
+        for chunk in sqlbulk.chunks(sorted(uids)):
             marks = ",".join("?" * len(chunk))
             for r in self.db["part"].rows_where(f"_key IN ({marks})", chunk):
                 out[r["_key"]] = _decode(r)

@@ -65,6 +65,8 @@ def test_present_tx_ids(conn: sqlite3.Connection) -> None:
     sqlbulk.insert(conn, "INSERT INTO txs", [(1, i, tx_id, "VALID", b"") for i, tx_id in enumerate(ids)])
     asked = [*ids[::2], "a,b c", "é", "f" * 64]
     assert committed_tx_ids(conn, asked) == set(ids[::2]) | {"a,b c", "é"}
+    assert sqlbulk.present(conn, "txs", "tx_id", asked) == set(ids[::2]) | {"a,b c", "é"}
+    assert sqlbulk.present(conn, "txs", "tx_id", []) == set()
 
 
 def test_wide_rows_stay_under_the_variable_limit(conn: sqlite3.Connection) -> None:
