@@ -430,7 +430,9 @@ class _Worker:
             fut.set_result(answer)
 
     def stop(self) -> None:
-        """Close the connection (the peer exits) and wake the reader."""
+        """Close the connection (the peer exits) and wake the reader; the pool stops choosing this peer at once."""
+        with self._lock:
+            self.dead = True
         with contextlib.suppress(OSError):
             socket.socket(fileno=os.dup(self.conn.fileno())).shutdown(socket.SHUT_RDWR)
         self.conn.close()
@@ -504,12 +506,14 @@ class EndorserPool:
     def transact(self, member: Member, function: str, args: tuple[str, ...]) -> Transacted:
         """Run a whole transaction up to ordering on a peer process (see :meth:`Endorser.transact`).
 
-        A peer that died is replaced and the request sent again once: nothing it did was ordered, so a retry
-        cannot record anything twice. A second failure names the member and function.
+        When the chosen peer died, the request goes to another (a new one once every peer has died): nothing a
+        dead peer did was ordered, so a retry cannot record anything twice. Every peer of the pool and one new
+        one failing in turn names the member and function.
         """
         request = frames(*(p.encode("utf-8") for p in (member.msp_id, member.name, function, *args)))
         answer = b""
-        for attempt in (1, 2):
+        attempts = self.size + 1
+        for attempt in range(1, attempts + 1):
             if self._closed:
                 raise EndorseError("the endorsing peers are stopped", code="UNAVAILABLE")
             worker = self._take()
@@ -517,7 +521,7 @@ class EndorserPool:
                 answer = worker.call(request).result()
             except (EOFError, OSError) as exc:
                 worker.stop()
-                if attempt == 2:
+                if attempt == attempts:
                     msg = f"endorsing peer exited while running {function} for {member.msp_id}/{member.name}"
                     raise EndorseError(msg, code="UNAVAILABLE") from exc
                 continue
