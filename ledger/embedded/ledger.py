@@ -7,6 +7,7 @@ never ordered, and a round trip to a peer process would only add latency.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -85,6 +86,11 @@ class EmbeddedLedger:
             led = cls._instances.get(path)
             if led is None:
                 led = cls(path, load_network(path))
+                if not cls._instances:
+                    # Every process that writes leaves the ledger file whole when it exits normally (CLI
+                    # commands, ``usmca serve`` after Ctrl-C, the station agent): see Orderer.stop.
+                    atexit.unregister(cls.close_all)
+                    atexit.register(cls.close_all)
                 cls._instances[path] = led
             return led
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -106,6 +107,81 @@ def busy_home(parts_home: Path) -> Path:
     EmbeddedLedger.close_all()
     assert verify_ledger(parts_home / LEDGER_FILE).ok
     return parts_home
+
+
+def test_clean_shutdown_leaves_every_block_in_the_ledger_file(parts_home: Path, tmp_path: Path) -> None:
+    """After close, ``ledger.db`` alone (copied without its -wal and -shm files) holds the whole chain."""
+    station = LedgerClient(connect(parts_home, SUPPLIER, "station1"))
+    station.commission_parts(
+        [
+            {"uid": f"urn:test:w:{i}", "part_type": "SupplierMSP:CAST-1", "production_date": "2026-11-01",
+             "site_id": "supplier-plant"}
+            for i in range(300)
+        ]
+    )  # fmt: skip
+    for i in range(20):
+        station.record_scan(
+            {"uid": f"urn:test:w:{i}", "station_id": "sup-st1", "event_time": "2026-11-02T08:00:00Z",
+             "event_hash": "ni:///sha-256;" + f"{i:064x}" + "?ver=CBV2.0"}
+        )  # fmt: skip
+    height = Store(parts_home / LEDGER_FILE).height()
+    EmbeddedLedger.close_all()
+    wal = parts_home / f"{LEDGER_FILE}-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
+    copy = tmp_path / "auditor" / LEDGER_FILE
+    copy.parent.mkdir()
+    shutil.copyfile(parts_home / LEDGER_FILE, copy)
+    report = verify_ledger(copy)
+    assert report.ok, report.problem
+    assert report.blocks == height
+
+
+_EXITING_WRITER = """
+import json, sys
+sys.path.insert(0, sys.argv[2])
+from ledger.connect import connect
+gw = connect(sys.argv[1], "SupplierMSP", "station1")
+for i in range(40):
+    gw.submit("CommissionPart", json.dumps({"uid": f"urn:test:x:{i}", "part_type": "SupplierMSP:CAST-1",
+                                            "production_date": "2026-11-01", "site_id": "supplier-plant"}))
+"""
+
+
+def test_a_process_that_exits_normally_leaves_the_ledger_file_whole(parts_home: Path) -> None:
+    """No close call in the program: the ledger closes itself at exit (CLI commands, a stopped server)."""
+    root = str(Path(__file__).resolve().parents[2])
+    subprocess.run([sys.executable, "-c", _EXITING_WRITER, str(parts_home), root], check=True, timeout=120)
+    wal = parts_home / f"{LEDGER_FILE}-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
+    conn = sqlite3.connect(parts_home / LEDGER_FILE)
+    parts = conn.execute(
+        "SELECT COUNT(*) FROM state WHERE key >= ? AND key < ?",
+        (b"\x00part\x00urn:test:x:", b"\x00part\x00urn:test:x;"),
+    )
+    assert parts.fetchone()[0] == 40
+    conn.close()
+
+
+def test_shutdown_does_not_wait_for_a_busy_neighbour(parts_home: Path) -> None:
+    """Another process in the middle of a write keeps the log; close returns at once and nothing is lost."""
+    station = LedgerClient(connect(parts_home, SUPPLIER, "station1"))
+    station.commission_part(
+        {"uid": "urn:test:n:1", "part_type": "SupplierMSP:CAST-1", "production_date": "2026-11-01",
+         "site_id": "supplier-plant"}
+    )  # fmt: skip
+    height = Store(parts_home / LEDGER_FILE).height()
+    neighbour = sqlite3.connect(parts_home / LEDGER_FILE, isolation_level=None)
+    neighbour.execute("BEGIN IMMEDIATE")  # holds the write lock, as another process's orderer mid-block would
+    try:
+        started = time.monotonic()
+        EmbeddedLedger.close_all()
+        assert time.monotonic() - started < 10
+    finally:
+        neighbour.execute("ROLLBACK")
+        neighbour.close()
+    report = verify_ledger(parts_home / LEDGER_FILE)
+    assert report.ok, report.problem
+    assert report.blocks == height
 
 
 def _tamper(home: Path, sql: str, params: tuple = ()) -> str:
