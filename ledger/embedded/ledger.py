@@ -86,11 +86,6 @@ class EmbeddedLedger:
             led = cls._instances.get(path)
             if led is None:
                 led = cls(path, load_network(path))
-                if not cls._instances:
-                    # Every process that writes leaves the ledger file whole when it exits normally (CLI
-                    # commands, ``usmca serve`` after Ctrl-C, the station agent): see Orderer.stop.
-                    atexit.unregister(cls.close_all)
-                    atexit.register(cls.close_all)
                 cls._instances[path] = led
             return led
 
@@ -243,6 +238,11 @@ def commit_genesis(store: Store, config: dict[str, Any]) -> None:
     data = json.dumps(config, sort_keys=True, separators=(",", ":")).encode()
     tx_id = "genesis-" + hashlib.sha256(data).hexdigest()
     commit_block(store, [data], [Checked(tx_id, "VALID", None, None)])
+
+
+# Every process that opened a ledger leaves its file whole when it exits normally (CLI commands, ``usmca serve``
+# after Ctrl-C, the station agent): see Orderer.stop. Nothing to do in a process that opened none.
+atexit.register(EmbeddedLedger.close_all)
 
 
 class EmbeddedGateway:

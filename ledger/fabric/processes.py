@@ -129,13 +129,19 @@ def _alive(proc: Proc) -> bool:
     return False
 
 
+def _ops_get(host: str, ops_port: int, path: str, timeout: float) -> tuple[int, str] | None:
+    """Status and body of a GET on a Fabric node's operations endpoint; None when it does not answer."""
+    try:
+        with urllib.request.urlopen(f"http://{host}:{ops_port}{path}", timeout=timeout) as resp:
+            return resp.status, resp.read().decode("utf-8", "replace")
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
 def healthy(host: str, ops_port: int, *, timeout: float = 1.0) -> bool:
     """True when a Fabric node's operations endpoint answers ``/healthz`` with 200."""
-    try:
-        with urllib.request.urlopen(f"http://{host}:{ops_port}/healthz", timeout=timeout) as resp:
-            return resp.status == 200
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
+    got = _ops_get(host, ops_port, "/healthz", timeout)
+    return got is not None and got[0] == 200
 
 
 def raft_leader(host: str, ops_port: int, channel: str, *, timeout: float = 1.0) -> bool:
@@ -144,12 +150,8 @@ def raft_leader(host: str, ops_port: int, channel: str, *, timeout: float = 1.0)
     Health says the process is up; only a leader orders transactions: until one is elected (about a second on a
     new channel, a whole election timeout after a restart) every submit fails with ``no Raft leader``.
     """
-    try:
-        with urllib.request.urlopen(f"http://{host}:{ops_port}/metrics", timeout=timeout) as resp:
-            text = resp.read().decode("utf-8", "replace")
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
-    return f'consensus_etcdraft_is_leader{{channel="{channel}"}} 1' in text
+    got = _ops_get(host, ops_port, "/metrics", timeout)
+    return got is not None and f'consensus_etcdraft_is_leader{{channel="{channel}"}} 1' in got[1]
 
 
 def port_open(address: str, *, timeout: float = 0.5) -> bool:
