@@ -115,7 +115,9 @@ def workloads(open_gw: Callable[[], Gateway], quick: bool, *, batches: bool = Tr
     out: dict[str, dict[str, float]] = {}
     out["sequential"] = run(pool[:1], 1, 20 if quick else 100, single)
     for threads in (8, 32, 64):
-        total = threads * (2 if quick else 6)
+        # 20 rounds per client: the first round (every client starting at once) and the last (stragglers) are
+        # a tenth of the run, not a third as with 6, so the figure is steady from run to run on a noisy host.
+        total = threads * (2 if quick else 20)
         out[f"threads_{threads}"] = run(pool, threads, total, single)
     if batches:
         b = run(pool[:1], 1, 2 if quick else 6, batch)

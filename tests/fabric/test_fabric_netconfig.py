@@ -18,7 +18,7 @@ from ledger.errors import NotFound, ValidationError
 from ledger.fabric import lifecycle
 from ledger.fabric import netconfig as nc
 from ledger.fabric.cli import fabric_app
-from ledger.fabric.localnet import BUILDER_SOURCE, LocalNet
+from ledger.fabric.localnet import BUILDER_SOURCE, GO_GC_PERCENT, LocalNet
 from ledger.fabric.processes import ProcessTable
 from ledger.identity.network import load_network
 from tests.helpers import AUDITOR, OEM, SUPPLIER, TIER1, make_network, small_network_config
@@ -43,6 +43,20 @@ def test_configtx_has_every_org_anchor_peers_consenter_and_policies(fabric_home:
     assert ordr["OrdererEndpoints"] == ["127.0.0.1:30000"] and "Endorsement" not in ordr["Policies"]
     assert profile["Application"]["Policies"]["LifecycleEndorsement"]["Rule"] == "MAJORITY Endorsement"
     assert (profile["Capabilities"], profile["Application"]["Capabilities"]) == ({"V3_0": True}, {"V2_5": True})
+
+
+def test_node_environment_drops_stray_overrides_and_sets_go_gc(
+    fabric_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CORE_PEER_ADDRESS", "10.0.0.1:1")
+    monkeypatch.setenv("ORDERER_GENERAL_LISTENPORT", "1")
+    monkeypatch.delenv("GOGC", raising=False)
+    net = LocalNet.open(fabric_home)
+    env = net.env(FABRIC_CFG_PATH="/cfg")
+    assert "CORE_PEER_ADDRESS" not in env and "ORDERER_GENERAL_LISTENPORT" not in env
+    assert (env["GOGC"], env["FABRIC_LOGGING_SPEC"], env["FABRIC_CFG_PATH"]) == (GO_GC_PERCENT, "warning", "/cfg")
+    monkeypatch.setenv("GOGC", "100")  # the operator's choice wins
+    assert net.env()["GOGC"] == "100"
 
 
 def test_network_without_orderer_is_refused(network_home: Path) -> None:
