@@ -277,6 +277,10 @@ class PrivateStore:
         rows = self._conn.execute("SELECT part_type, data FROM producer_figures ORDER BY 1")
         return {pt: json.loads(data) for pt, data in rows}
 
+    def producer_figure_notes(self) -> dict[str, str]:
+        """The note each model line's figures were recorded with (their period or source), by part type."""
+        return dict(self._conn.execute("SELECT part_type, note FROM producer_figures ORDER BY 1"))
+
     def delete_producer_figures(self, part_type: str) -> None:
         """Forget a model line's figures; NotFound naming the part type when there were none."""
         cur = self._conn.execute("DELETE FROM producer_figures WHERE part_type=?", (part_type,))

@@ -125,6 +125,7 @@ class ProducerFiguresIn(BaseModel):
     steel: FigurePurchasesIn | None = None
     aluminum: FigurePurchasesIn | None = None
     lvc: FigureLvcIn | None = None
+    note: str = Field("", max_length=512, description="Where the figures come from, e.g. their period.")
 
 
 class FigurePurchases(BaseModel):
@@ -149,6 +150,7 @@ class ProducerFigures(BaseModel):
     steel: FigurePurchases | None = None
     aluminum: FigurePurchases | None = None
     lvc: FigureLvc | None = None
+    note: str = ""
 
 
 class ProducerFiguresList(BaseModel):
@@ -200,8 +202,9 @@ def _own_vehicle_type(services: Services, principal: Principal, part_type: str) 
         )
 
 
-def _figures(part_type: str, data: dict[str, Any]) -> ProducerFigures:
-    return ProducerFigures(part_type=part_type, **{k: data[k] for k in ("steel", "aluminum", "lvc") if k in data})
+def _figures(part_type: str, data: dict[str, Any], note: str) -> ProducerFigures:
+    fields = {k: data[k] for k in ("steel", "aluminum", "lvc") if k in data}
+    return ProducerFigures(part_type=part_type, note=note, **fields)
 
 
 def _with_ledger_flag(services: Services, rows: list[dict[str, Any]]) -> list[Breakdown]:
@@ -272,8 +275,10 @@ def get_breakdown(
 )
 def list_producer_figures(services: ServicesDep, principal: FiguresKeeper) -> ProducerFiguresList:
     """Compliance and admin members of the org; the vehicle reports of these model lines use them."""
-    rows = PrivateStore(services.home, principal.msp_id).producer_figures()
-    return ProducerFiguresList(msp_id=principal.msp_id, figures=[_figures(pt, data) for pt, data in rows.items()])
+    store = PrivateStore(services.home, principal.msp_id)
+    rows, notes = store.producer_figures(), store.producer_figure_notes()
+    figures = [_figures(pt, data, notes.get(pt, "")) for pt, data in rows.items()]
+    return ProducerFiguresList(msp_id=principal.msp_id, figures=figures)
 
 
 @router.get(
@@ -283,14 +288,15 @@ def list_producer_figures(services: ServicesDep, principal: FiguresKeeper) -> Pr
 )
 def get_producer_figures(services: ServicesDep, principal: FiguresKeeper, part_type: PartTypeId) -> ProducerFigures:
     """404 names the part type when the org holds no figures for it."""
-    data = PrivateStore(services.home, principal.msp_id).producer_figures().get(part_type)
+    store = PrivateStore(services.home, principal.msp_id)
+    data = store.producer_figures().get(part_type)
     if data is None:
         raise NotFound(
             f"{principal.msp_id} has no producer figures for part type {part_type!r}",
             field="part_type",
             value=part_type,
         )
-    return _figures(part_type, data)
+    return _figures(part_type, data, store.producer_figure_notes().get(part_type, ""))
 
 
 @router.put(
@@ -309,7 +315,7 @@ def put_producer_figures(
     stored = PrivateStore(services.home, principal.msp_id).set_producer_figures(
         part_type, **body.model_dump(exclude_none=True)
     )
-    return _figures(part_type, stored)
+    return _figures(part_type, stored, stored["note"])
 
 
 @router.delete(

@@ -45,14 +45,17 @@ def test_figures_set_read_replace_delete(api_server: ApiServer) -> None:
     oem = api.client(OEM, "compliance")
     assert ok(oem.get("/v1/private/producer-figures")) == {"msp_id": OEM, "figures": []}
     assert problem(oem.get(URL), 404)["detail"] == f"OemMSP has no producer figures for part type '{VEHICLE}'"
-    stored = ok(oem.put(URL, json=FIGURES))
-    assert stored == {"part_type": VEHICLE, **FIGURES}
+    note = "purchases 2026-01-01..2026-12-31, audited"
+    stored = ok(oem.put(URL, json={**FIGURES, "note": note}))
+    assert stored == {"part_type": VEHICLE, **FIGURES, "note": note}
     assert ok(api.client(OEM, "admin").get(URL)) == stored
     assert PrivateStore(api.home, OEM).producer_figures() == {VEHICLE: FIGURES}
-    # A PUT replaces the whole record: figures left out are gone, optional LVC points stay absent.
+    assert PrivateStore(api.home, OEM).producer_figure_notes() == {VEHICLE: note}
+    # A PUT replaces the whole record: figures and the note left out are gone, optional LVC points stay absent.
     lvc_only = {"lvc": {"material_manufacturing": "28"}}
     replaced = ok(oem.put(URL, json=lvc_only))
-    assert replaced == {"part_type": VEHICLE, **lvc_only}
+    assert replaced == {"part_type": VEHICLE, **lvc_only, "note": ""}
+    assert ok(oem.get(URL)) == replaced
     assert ok(oem.get("/v1/private/producer-figures")) == {"msp_id": OEM, "figures": [replaced]}
     # Another org's view is its own, empty store.
     tier1 = api.client(TIER1, "admin")
@@ -100,7 +103,8 @@ def test_bad_figures_are_refused_naming_the_value(
         ({"aluminum": {"purchases": "10", "originating": "1e3"}}, "aluminum.originating", "1e3"),
         ({"lvc": {"material_manufacturing": "30", "wages": "16"}}, "lvc.wages", "16"),
         ({"steel": {"purchases": "10"}}, "steel.originating", None),
-        ({**FIGURES, "note": "FY"}, "note", "FY"),
+        ({**FIGURES, "note": "x" * 513}, "note", "x" * 200 + "…"),  # long values are shown cut
+        ({**FIGURES, "source": "FY"}, "source", "FY"),
     ],
 )
 def test_malformed_bodies_name_the_field(
