@@ -55,13 +55,17 @@ def main() -> None:
         ledger = EmbeddedLedger.open(home)
         gw = connect(home, SUPPLIER, "station1")
         member = ledger.network.member(SUPPLIER, "station1")
-        seq = iter(range(10**9))
+        seq = iter(range(10**9))  # every scan a new event of a part in turn
+
+        def one() -> dict[str, str]:
+            n = next(seq)
+            return scan(uids[n % len(uids)], n)
 
         def batch() -> str:
-            return json.dumps([scan(uids[next(seq) % len(uids)], 10**6 + next(seq)) for _ in range(BATCH)])
+            return json.dumps([one() for _ in range(BATCH)])
 
         def single() -> str:
-            return json.dumps(scan(uids[next(seq) % len(uids)], 10**7 + next(seq)))
+            return json.dumps(one())
 
         for _ in range(3):  # warm caches and the chaincode's imports
             gw.submit("RecordScans", batch())

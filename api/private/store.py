@@ -274,12 +274,12 @@ class PrivateStore:
 
     def producer_figures(self) -> dict[str, dict[str, Any]]:
         """Every model line's figures as origin request fields (``steel``, ``aluminum``, ``lvc``), by part type."""
-        rows = self._conn.execute("SELECT part_type, data FROM producer_figures ORDER BY 1")
-        return {pt: json.loads(data) for pt, data in rows}
+        return {pt: data for pt, (data, _note) in self.producer_figure_records().items()}
 
-    def producer_figure_notes(self) -> dict[str, str]:
-        """The note each model line's figures were recorded with (their period or source), by part type."""
-        return dict(self._conn.execute("SELECT part_type, note FROM producer_figures ORDER BY 1"))
+    def producer_figure_records(self) -> dict[str, tuple[dict[str, Any], str]]:
+        """Every model line's figures with the note they were recorded with (their period or source)."""
+        rows = self._conn.execute("SELECT part_type, data, note FROM producer_figures ORDER BY 1")
+        return {pt: (json.loads(data), note) for pt, data, note in rows}
 
     def delete_producer_figures(self, part_type: str) -> None:
         """Forget a model line's figures; NotFound naming the part type when there were none."""

@@ -275,9 +275,8 @@ def get_breakdown(
 )
 def list_producer_figures(services: ServicesDep, principal: FiguresKeeper) -> ProducerFiguresList:
     """Compliance and admin members of the org; the vehicle reports of these model lines use them."""
-    store = PrivateStore(services.home, principal.msp_id)
-    rows, notes = store.producer_figures(), store.producer_figure_notes()
-    figures = [_figures(pt, data, notes.get(pt, "")) for pt, data in rows.items()]
+    rows = PrivateStore(services.home, principal.msp_id).producer_figure_records()
+    figures = [_figures(pt, data, note) for pt, (data, note) in rows.items()]
     return ProducerFiguresList(msp_id=principal.msp_id, figures=figures)
 
 
@@ -288,15 +287,14 @@ def list_producer_figures(services: ServicesDep, principal: FiguresKeeper) -> Pr
 )
 def get_producer_figures(services: ServicesDep, principal: FiguresKeeper, part_type: PartTypeId) -> ProducerFigures:
     """404 names the part type when the org holds no figures for it."""
-    store = PrivateStore(services.home, principal.msp_id)
-    data = store.producer_figures().get(part_type)
-    if data is None:
+    record = PrivateStore(services.home, principal.msp_id).producer_figure_records().get(part_type)
+    if record is None:
         raise NotFound(
             f"{principal.msp_id} has no producer figures for part type {part_type!r}",
             field="part_type",
             value=part_type,
         )
-    return _figures(part_type, data, store.producer_figure_notes().get(part_type, ""))
+    return _figures(part_type, *record)
 
 
 @router.put(

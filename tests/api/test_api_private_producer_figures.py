@@ -50,7 +50,7 @@ def test_figures_set_read_replace_delete(api_server: ApiServer) -> None:
     assert stored == {"part_type": VEHICLE, **FIGURES, "note": note}
     assert ok(api.client(OEM, "admin").get(URL)) == stored
     assert PrivateStore(api.home, OEM).producer_figures() == {VEHICLE: FIGURES}
-    assert PrivateStore(api.home, OEM).producer_figure_notes() == {VEHICLE: note}
+    assert PrivateStore(api.home, OEM).producer_figure_records() == {VEHICLE: (FIGURES, note)}
     # A PUT replaces the whole record: figures and the note left out are gone, optional LVC points stay absent.
     lvc_only = {"lvc": {"material_manufacturing": "28"}}
     replaced = ok(oem.put(URL, json=lvc_only))
