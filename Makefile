@@ -6,7 +6,7 @@ HOME_DIR ?= $(CURDIR)/var/demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint bench test-fabric clean
+.PHONY: install run test lint bench screenshots test-fabric clean
 
 install:
 	@bash scripts/setup.sh
@@ -23,6 +23,10 @@ lint:
 
 bench: install
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done
+
+# Re-take the README's screenshots (docs/img) from a freshly seeded default demo, with Debian's chromium.
+screenshots: install
+	$(BIN)/python scripts/readme_screenshots.py
 
 clean:
 	rm -rf var .pytest_cache

@@ -10,11 +10,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from api.certificates.fields import validate_certificate
+from api.certificates.fields import FieldError, validate_certificate
 from api.core.clock import today
 from api.origin.models import QualifyAnswer
 from api.origin.rules import load_rules
 from ledger.errors import ValidationError
+
+
+class IncompleteCertificate(ValidationError):
+    """The document would miss required data elements; ``errors`` lists every one, so a form can mark each field."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        listing = "; ".join(f"{e.field}: {e.message}" for e in errors)
+        super().__init__(f"certificate incomplete: {listing}", field=errors[0].field)
+        self.errors = tuple(errors)
 
 
 def format_hs(hs: str) -> str:
@@ -103,6 +112,5 @@ def build_certificate(
         cert["blanket_period"] = blanket_period
     errors = validate_certificate(cert)
     if errors:
-        listing = "; ".join(f"{e.field}: {e.message}" for e in errors)
-        raise ValidationError(f"certificate incomplete: {listing}", field=errors[0].field)
+        raise IncompleteCertificate(errors)
     return cert

@@ -16,7 +16,7 @@ import typer
 
 from api.compliance.coo import verify_bytes
 from api.compliance.gather import LedgerOrigin
-from api.compliance.issue import CertificateStore, issue_certificate
+from api.compliance.issue import CertificateStore, issue_certificate, part_answer
 from api.core.clock import today as utc_today
 from api.origin.engine import qualify
 from ledger.cli_support import cli_errors, print_json, read_text_arg
@@ -115,11 +115,8 @@ def create_cmd(
     network = load_network(home)
     who = network.member(org, member)
     if uid is not None:
-        today = utc_today()
-        bom = LedgerOrigin(readmodel(home), home, org).bom(
-            uid, as_of=_date(as_of), on=today, end_use=end_use, extra=_object(extra, "--extra")
-        )
-        qualification = qualify(bom.request).model_dump(mode="json")
+        qualification = part_answer(readmodel(home), home, org, uid, as_of=_date(as_of), on=utc_today(),
+                                    end_use=end_use, extra=_object(extra, "--extra"))  # fmt: skip
     else:
         qualification = _object(answer, "--answer") or {}
     issued = issue_certificate(

@@ -7,17 +7,22 @@ phone numbers that never go on the ledger, and the issuer must keep them five ye
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from api.certificates.build import build_certificate
 from api.compliance.coo import ledger_record, new_certificate_id, pdf_with_json, sign_certificate, verify_url
+from api.compliance.gather import LedgerOrigin
+from api.origin.engine import qualify
 from ledger.client import LedgerClient
 from ledger.errors import NotFound, ValidationError
 from ledger.identity.network import Member
+from ledger.readmodel.builder import ReadModel
 
 #: Keys of the parties document (everything build_certificate takes besides the answer).
 PARTY_KEYS = frozenset(
@@ -97,6 +102,22 @@ def check_parties(parties: dict[str, Any], where: str = "parties") -> dict[str, 
             if bad:
                 raise ValidationError(f"{where}.{key}.{bad[0]} must be text", field=f"{key}.{bad[0]}")
     return {"producer": "same_as_certifier", "exporter": "same_as_certifier", **parties}
+
+
+def part_answer(
+    readmodel: ReadModel,
+    home: Path,
+    msp_id: str,
+    uid: str,
+    *,
+    as_of: dt.date,
+    on: dt.date,
+    end_use: str = "oe_pv_lt",
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The origin engine's answer for one part, from its as-built tree, certifications and the org's prices."""
+    bom = LedgerOrigin(readmodel, home, msp_id).bom(uid, as_of=as_of, on=on, end_use=end_use, extra=extra)
+    return qualify(bom.request).model_dump(mode="json")
 
 
 def issue_certificate(

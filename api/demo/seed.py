@@ -11,7 +11,8 @@ certification that relies on it reads back as not valid; one pilot lot of transm
 modules, is certified non-originating, so the last vehicle fails the core-parts test on its own while the model
 line (24 vehicles by default, averaged) still qualifies; a few reads are suspicious (a cloned label, a read
 outside custody). Cost breakdowns, prices and the OEM's steel, aluminum and labor value content figures stay in
-each org's private store; the ledger holds the breakdowns' salted commitments.
+each org's private store; the ledger holds the breakdowns' salted commitments. Finally the OEM's certifier issues
+a blanket certification of origin for the first qualifying vehicle to its US importer of record.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from api.cli import create_credential
+from api.compliance.cli import readmodel
+from api.compliance.issue import CertificateStore, issue_certificate, part_answer
 from api.private.breakdown import Claim, check_claim, normalize
 from api.private.store import PrivateStore
 from ledger.bootstrap import read_point_uri, register_network
@@ -36,6 +39,7 @@ from ledger.identity.attrs import Role
 from ledger.identity.config import load_config
 from ledger.identity.msp import init_network
 from ledger.identity.network import Network, load_network
+from ledger.readmodel.queries import Queries
 from scanner.epcis import object_event_for_read, transformation_event
 from scanner.identifiers import build_gs1
 from scanner.identifiers.checks import gs1_check_digit
@@ -300,6 +304,27 @@ PRODUCER_FIGURES: dict[str, Any] = {
     "steel": {"purchases": "18400000", "originating": "15270000"},
     "aluminum": {"purchases": "6150000", "originating": "4710000"},
     "lvc": {"material_manufacturing": "31.5", "technology": "6.5", "assembly": "3.0"},
+}
+
+#: The OEM's certification of origin: its trade-compliance manager certifies as producer and exporter; the
+#: importer of record is its US distribution subsidiary (contact data is fictitious).
+COO_PARTIES: dict[str, Any] = {
+    "certifier": {
+        "role": "producer",
+        "name": "Lucía Ramírez Ortega",
+        "title": "Gerente de Comercio Exterior",
+        "address": "Carretera Federal 45 km 376.5, Parque Industrial Puerto Interior, Silao de la Victoria, Gto. 36275",
+        "country": "MX",
+        "phone": "+52 472 748 9100",
+        "email": "comercio.exterior@ensambladora-bajio.example",
+    },
+    "importer": {
+        "name": "Bajío Motors USA, Inc.",
+        "address": "9601 Mines Road, Laredo, TX 78045",
+        "country": "US",
+        "phone": "+1 956 555 0142",
+        "email": "import.compliance@bajiomotors-usa.example",
+    },
 }
 
 
@@ -592,6 +617,32 @@ class Seeder:
         )
         self.count("revocations")
 
+    def certificate_of_origin(self) -> None:
+        """The OEM certifies the first vehicle that qualifies, for a blanket year, to its US importer of record."""
+        model = readmodel(self.home)
+        try:
+            vehicles = Queries(model).parts("part_type = ?", [self.type_ids["BJC-SEDAN"]])
+            for vehicle in vehicles:
+                answer = part_answer(model, self.home, "OemMSP", vehicle["uid"], as_of=self.today, on=self.today)
+                if answer["qualifies"]:
+                    break
+            else:
+                return
+            certifier = next(m for m in self.network.members("OemMSP") if m.role is Role.CERTIFIER)
+            start = self.today.replace(day=1)
+            end = start.replace(year=start.year + 1) - timedelta(days=1)
+            issue_certificate(
+                LedgerClient(connect(self.home, "OemMSP", certifier.name)),
+                certifier,
+                answer,
+                COO_PARTIES | {"blanket_period": {"from": start.isoformat(), "to": end.isoformat()}},
+                base_url="http://127.0.0.1:8000",
+                store=CertificateStore(self.home, "OemMSP"),
+            )
+            self.count("certificates_of_origin")
+        finally:
+            model.close()
+
 
 def write_credentials(home: Path, network: Network) -> Path:
     """One credential per org and role (first member of each), written to demo-credentials.json."""
@@ -630,5 +681,6 @@ def seed(home: Path, *, vehicles: int = 24, config: Path = DEMO_CONFIG, force: b
     seeder.build()
     seeder.solicit()
     seeder.revoke()
+    seeder.certificate_of_origin()
     creds = write_credentials(home, seeder.network)
     return {"home": str(home), "credentials": str(creds), "run_id": uuid.uuid4().hex[:8], **seeder.stats}

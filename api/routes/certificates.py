@@ -20,13 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.compliance import coo
 from api.compliance.coo import pdf_with_json, verify_bytes, verify_url
-from api.compliance.gather import LedgerOrigin
-from api.compliance.issue import CertificateStore, issue_certificate
+from api.compliance.issue import CertificateStore, issue_certificate, part_answer
 from api.core.clock import today as utc_today
 from api.core.credentials import Principal
 from api.core.deps import ServicesDep, require_roles
 from api.core.services import Services
-from api.origin.engine import qualify
 from api.origin.models import QualifyAnswer
 from api.routes.scans import PROBLEM_RESPONSES, submit
 from ledger.errors import NotFound, ParseError, ValidationError
@@ -82,7 +80,7 @@ class VerifyAnswer(BaseModel):
     ledger: dict[str, Any] | None
 
 
-def _base_url(services: Services, request: Request) -> str:
+def base_url(services: Services, request: Request) -> str:
     """``public_url`` when configured (a proxy in front), else the URL this request reached."""
     return services.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
 
@@ -103,19 +101,17 @@ def _wait_record(services: Services, certificate_id: str, timeout: float = 5.0) 
         time.sleep(0.02)
 
 
-@router.post("/v1/certificates", status_code=201, summary="Create a certificate of origin (certifier)")
-def create_certificate(
-    services: ServicesDep, principal: Issuer, body: CreateCertificate, request: Request, response: Response
-) -> Created:
-    """From a part uid (computed from the ledger with the org's prices) or a qualifying answer."""
+def create(services: Services, principal: Principal, body: CreateCertificate, base_url: str) -> Created:
+    """Compute (for a uid) or take the qualifying answer, sign, anchor and keep the certificate.
+
+    Shared by ``POST /v1/certificates`` and the certificates page, so both refuse the same way.
+    """
     if (body.uid is None) == (body.qualification is None):
         raise ValidationError("give exactly one of uid and qualification", field="uid", value=body.uid)
     if body.uid is not None:
         today = utc_today()
-        bom = LedgerOrigin(services.readmodel, services.home, principal.msp_id).bom(
-            body.uid, as_of=body.as_of or today, on=today, end_use=body.end_use, extra=body.extra
-        )
-        answer = qualify(bom.request).model_dump(mode="json")
+        answer = part_answer(services.readmodel, services.home, principal.msp_id, body.uid,
+                             as_of=body.as_of or today, on=today, end_use=body.end_use, extra=body.extra)  # fmt: skip
     else:
         answer = body.qualification.model_dump(mode="json") if body.qualification else {}
     member = services.network.member(principal.msp_id, principal.member)
@@ -124,14 +120,23 @@ def create_certificate(
         member,
         answer,
         body.parties,
-        base_url=_base_url(services, request),
+        base_url=base_url,
         store=CertificateStore(services.home, principal.msp_id),
     )
     cid = issued.certificate["certificate_id"]
     _wait_record(services, cid)
-    response.headers["Location"] = f"/v1/certificates/{cid}"
     return Created(certificate=issued.certificate, ledger=issued.ledger, verify_url=issued.verify_url,
                    pdf_url=f"/v1/certificates/{cid}.pdf")  # fmt: skip
+
+
+@router.post("/v1/certificates", status_code=201, summary="Create a certificate of origin (certifier)")
+def create_certificate(
+    services: ServicesDep, principal: Issuer, body: CreateCertificate, request: Request, response: Response
+) -> Created:
+    """From a part uid (computed from the ledger with the org's prices) or a qualifying answer."""
+    created = create(services, principal, body, base_url(services, request))
+    response.headers["Location"] = f"/v1/certificates/{created.certificate['certificate_id']}"
+    return created
 
 
 class CertificateSummary(BaseModel):
@@ -171,7 +176,7 @@ def certificate_pdf(
 ) -> Response:
     """The PDF carries the signed JSON as an embedded file and a QR code to the public verification URL."""
     cert = CertificateStore(services.home, principal.msp_id).get(certificate_id)
-    url = verify_url(_base_url(services, request), certificate_id, cert["signature"]["content_hash"])
+    url = verify_url(base_url(services, request), certificate_id, cert["signature"]["content_hash"])
     return Response(pdf_with_json(cert, url), media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{certificate_id}.pdf"'})  # fmt: skip
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import auditor, common, oem_pages, station, supplier
+from api.web import auditor, certificates, common, oem_pages, station, supplier
 
 router = APIRouter(include_in_schema=False)
 router.include_router(common.router)
@@ -16,6 +16,7 @@ router.include_router(station.pages)
 router.include_router(station.scripts)
 router.include_router(supplier.router)
 router.include_router(oem_pages.router)
+router.include_router(certificates.router)
 router.include_router(auditor.router)
 
 __all__ = ["router"]

@@ -33,17 +33,19 @@ class NavItem:
 #: The pages each role works in, first one is its home page.
 NAV_BY_ROLE: dict[str, tuple[NavItem, ...]] = {
     "station": (NavItem("/station", "Station"),),
-    "certifier": (NavItem("/supplier", "Supplier portal"),),
+    "certifier": (NavItem("/supplier", "Supplier portal"), NavItem("/certificates", "Certificates")),
     "compliance": (
         NavItem("/oem", "Compliance dashboard"),
         NavItem("/oem/containment", "Recall containment"),
         NavItem("/supplier", "Supplier portal"),
+        NavItem("/certificates", "Certificates"),
     ),
     "auditor": (NavItem("/auditor", "Verify certificate"), NavItem("/auditor/anomalies", "Anomalies")),
     "admin": (
         NavItem("/oem", "Compliance dashboard"),
         NavItem("/oem/containment", "Recall containment"),
         NavItem("/supplier", "Supplier portal"),
+        NavItem("/certificates", "Certificates"),
         NavItem("/auditor/anomalies", "Anomalies"),
     ),
 }

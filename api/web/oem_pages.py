@@ -9,10 +9,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from api.compliance.issue import CertificateStore
 from api.core.clock import today as utc_today
 from api.core.deps import ServicesDep
-from api.routes.certificates import certificate_pdf
+from api.routes.certificates import certificate_pdf, list_certificates
 from api.routes.containment import DATE, containment
 from api.routes.reports import model_line, vehicle
 from api.routes.solicitations import RequestIn, create_request, list_requests
@@ -89,7 +88,6 @@ def dashboard(
         if any(t.get("name") == "rvc" and t.get("passed") for t in r["report"].answer["tests"])
     )
     requests = list_requests(services, principal, side="requester", status=None, org=None).requests
-    store = CertificateStore(services.home, principal.msp_id)
     return render(
         request,
         "oem.html",
@@ -109,7 +107,7 @@ def dashboard(
             "requests": requests,
             "requested": {(r.supplier_msp, r.part_type) for r in requests if r.status.status != "cancelled"},
             "received": [c for rows in view.certs_by_type.values() for c in rows if principal.msp_id in c.customers],
-            "certificates": store.ids(),
+            "certificates": list_certificates(services, principal),
             "title": "Compliance dashboard",
         },
     )

@@ -23,8 +23,9 @@ from api.routes.private import list_breakdowns
 from api.routes.solicitations import AnswerIn, answer_request, list_requests
 from api.web.auth import WebPrincipal, require
 from api.web.certs import certifications
+from api.web.forms import refusal
 from api.web.pages import PageRoute, render
-from ledger.errors import LedgerError, to_problem
+from ledger.errors import LedgerError
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 READERS = ("certifier", "compliance", "admin")
@@ -75,25 +76,6 @@ def form_to_body(form: dict[str, Any], customers: list[str]) -> dict[str, Any]:
     return body
 
 
-def field_errors(err: pydantic.ValidationError) -> dict[str, str]:
-    """Pydantic errors keyed by form field name (``cost_breakdown.vnm`` -> ``cost_vnm``)."""
-    out: dict[str, str] = {}
-    for e in err.errors():
-        loc = [str(x) for x in e.get("loc", ())]
-        if loc[:1] == ["cost_breakdown"] and len(loc) > 1:
-            name = f"cost_{loc[1]}"
-        elif loc[:1] == ["scope"]:
-            name = "scope_" + {"from": "from", "from_": "from", "to": "to"}.get(loc[1] if len(loc) > 1 else "", "kind")
-        else:
-            name = loc[0] if loc else "form"
-        got = e.get("input")
-        message = str(e.get("msg", "invalid"))
-        if isinstance(got, str | int | float) and got != "":
-            message += f" (got {got!r})"
-        out.setdefault(name, message)
-    return out
-
-
 def _portal(services: Services, principal: Principal) -> dict[str, Any]:
     part_types = [p for p in list_part_types(services, principal).part_types if p.producer_msp == principal.msp_id]
     requests = list_requests(services, principal, side="supplier", status=None, org=None).requests
@@ -135,19 +117,11 @@ async def submit_from_form(request: Request, services: ServicesDep, principal: W
     raw = await request.form()
     form = {k: v for k, v in raw.items() if isinstance(v, str)}
     customers = [c for c in raw.getlist("customers") if isinstance(c, str)]
-    errors: dict[str, str] = {}
-    error: str | None = None
     try:
         body = CertificationIn.model_validate(form_to_body(form, customers))
         result = submit_certification(services, principal, body, Response())
-    except pydantic.ValidationError as err:
-        errors = field_errors(err)
-        error = "The certification was not submitted: correct the fields marked below."
-    except LedgerError as err:
-        p = to_problem(err)
-        error = f"The certification was not submitted: {p.detail}"
-        if p.extra.get("field"):
-            errors[_form_name(str(p.extra["field"]))] = p.detail
+    except (pydantic.ValidationError, LedgerError) as err:
+        error, errors = refusal(err, "The certification was not submitted", _form_name)
     else:
         return RedirectResponse(f"/supplier?submitted={result.certification.cert_id}", status_code=303)
     context = _portal(services, principal) | {"form": form | {"customers": customers}, "errors": errors, "error": error}

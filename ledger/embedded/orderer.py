@@ -310,7 +310,10 @@ def checkpoint_wal(path: Path, wait_s: float = 0.2) -> bool:
     Waits at most ``wait_s`` for other connections' reads and writes (not the ledger's two-minute busy timeout:
     a shutdown must not hang on a busy neighbour); False when they kept the log.
     """
-    conn = connect(path)
+    try:
+        conn = connect(path)
+    except sqlite3.Error:
+        return False  # the home is gone (a removed temporary directory): nothing left to checkpoint
     try:
         conn.execute(f"PRAGMA busy_timeout={int(wait_s * 1000)}")
         busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()

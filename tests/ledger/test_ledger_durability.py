@@ -184,6 +184,17 @@ def test_shutdown_does_not_wait_for_a_busy_neighbour(parts_home: Path) -> None:
     assert report.blocks == height
 
 
+def test_closing_a_ledger_whose_home_was_removed_is_quiet(parts_home: Path) -> None:
+    """A script that serves a temporary home and deletes it before exit: the exit hook has nothing to flush."""
+    LedgerClient(connect(parts_home, SUPPLIER, "station1")).commission_part(
+        {"uid": "urn:test:gone:1", "part_type": "SupplierMSP:CAST-1", "production_date": "2026-11-01",
+         "site_id": "supplier-plant"}
+    )  # fmt: skip
+    shutil.rmtree(parts_home)
+    EmbeddedLedger.close_all()
+    assert not parts_home.exists()
+
+
 def _tamper(home: Path, sql: str, params: tuple = ()) -> str:
     conn = sqlite3.connect(home / LEDGER_FILE)
     with conn:

@@ -12,7 +12,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,9 +112,13 @@ def web(_demo_template: Path, tmp_path: Path) -> Iterator[WebServer]:
         EmbeddedLedger.close_all()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def _browser() -> Iterator[Any]:
-    """Debian's chromium driven by Playwright (launched once; each test gets its own context)."""
+    """Debian's chromium driven by Playwright, launched per test module; each test gets its own context.
+
+    Not per session: Playwright's sync API keeps an event loop running on the main thread while it is open, and
+    the non-browser tests that follow (``asyncio.run``) must not inherit it.
+    """
     if not CHROMIUM.exists():
         pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -128,15 +132,27 @@ def _browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(_browser: Any) -> Iterator[Any]:
-    """A page in a fresh browser context (own cookies and localStorage), 1280x800."""
-    context = _browser.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(20_000)
-    pg = context.new_page()
+def new_context(_browser: Any) -> Iterator[Callable[..., Any]]:
+    """Open browser contexts (own cookies and storage) of any screen size; all closed after the test."""
+    opened: list[Any] = []
+
+    def make(width: int = 1280, height: int = 800, *, touch: bool = False) -> Any:
+        context = _browser.new_context(viewport={"width": width, "height": height}, has_touch=touch)
+        context.set_default_timeout(20_000)
+        opened.append(context)
+        return context
+
     try:
-        yield pg
+        yield make
     finally:
-        context.close()
+        for context in opened:
+            context.close()
+
+
+@pytest.fixture
+def page(new_context: Callable[..., Any]) -> Any:
+    """A page in a fresh 1280x800 browser context."""
+    return new_context().new_page()
 
 
 def sign_in(page: Any, web: WebServer, key: str) -> None:

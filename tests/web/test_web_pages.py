@@ -6,6 +6,7 @@ import datetime as dt
 import html
 from urllib.parse import quote
 
+import httpx
 import pytest
 
 from api.core.credentials import CredentialStore
@@ -83,6 +84,11 @@ def test_a_revoked_credential_stops_working_on_the_next_page(web: WebServer) -> 
         ("OemMSP/station", "/oem", "role 'station' of OemMSP may not open this page; it needs compliance or admin"),
         ("SeatingMSP/certifier", "/station", "role 'certifier' of SeatingMSP may not open this page; it needs station"),
         ("OemMSP/compliance", "/auditor", "role 'compliance' of OemMSP may not open this page; it needs auditor"),
+        (
+            "OemMSP/station",
+            "/certificates",
+            "role 'station' of OemMSP may not open this page; it needs certifier or compliance or admin",
+        ),
     ],
 )
 def test_pages_refuse_other_roles_with_a_readable_page(web: WebServer, key: str, path: str, message: str) -> None:
@@ -172,10 +178,10 @@ def test_station_endpoint_answers_problem_json(web: WebServer) -> None:
     ("key", "pages"),
     [
         ("OemMSP/station", ["/station"]),
-        ("SeatingMSP/certifier", ["/supplier"]),
-        ("OemMSP/compliance", ["/oem", "/oem/containment", "/supplier"]),
+        ("SeatingMSP/certifier", ["/supplier", "/certificates"]),
+        ("OemMSP/compliance", ["/oem", "/oem/containment", "/supplier", "/certificates"]),
         ("AuditMSP/auditor", ["/auditor", "/auditor/anomalies"]),
-        ("OemMSP/admin", ["/oem", "/oem/containment", "/supplier", "/auditor/anomalies"]),
+        ("OemMSP/admin", ["/oem", "/oem/containment", "/supplier", "/certificates", "/auditor/anomalies"]),
     ],
 )
 def test_every_navigation_link_opens(web: WebServer, key: str, pages: list[str]) -> None:
@@ -261,3 +267,54 @@ def test_station_page_lists_its_own_latest_reads_first(web: WebServer) -> None:
         and "NEVER-MADE-9 was never commissioned" in rows[0]
     )
     assert first.strftime("%Y-%m-%d %H:%M:%S UTC") in rows[1] and "OK" in rows[1] and serial in rows[1]
+
+
+def _demo_certificate(web: WebServer) -> str:
+    with web.client("OemMSP/certifier") as api:
+        (only,) = api.get("/v1/certificates").json()
+    return only["certificate_id"]
+
+
+def test_the_demo_certificate_shows_to_analysts_who_cannot_issue_or_revoke(web: WebServer) -> None:
+    cid = _demo_certificate(web)
+    c = _signed_in(web, "OemMSP/compliance")
+    listing = c.get("/certificates")
+    assert listing.status_code == 200
+    assert f"<code>{cid}</code>" in listing.text and '<span class="pill valid">valid</span>' in listing.text
+    assert "Issue a certificate of origin" not in listing.text and "Revoke" not in listing.text
+    dashboard = c.get("/oem")
+    assert f"<code>{cid}</code>" in dashboard.text and f"/oem/download/certificate?id={cid}" in dashboard.text
+    pdf = c.get("/oem/download/certificate", params={"id": cid})
+    assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
+    assert pdf.headers["content-disposition"] == f'attachment; filename="{cid}.pdf"'
+    issue = c.post("/certificates", data={"uid": "x"}, headers={"Origin": web.base_url})
+    assert issue.status_code == 403 and "it needs certifier" in html.unescape(issue.text)
+    revoke = c.post(f"/certificates/{cid}/revoke", data={"reason": "x"}, headers={"Origin": web.base_url})
+    assert revoke.status_code == 403 and "it needs certifier or admin" in html.unescape(revoke.text)
+    c.close()
+
+
+def test_revoking_needs_a_reason_and_the_issuers_own_certificate(web: WebServer) -> None:
+    cid = _demo_certificate(web)
+    oem = _signed_in(web, "OemMSP/certifier")
+    blank = oem.post(f"/certificates/{cid}/revoke", data={"reason": "  "}, headers={"Origin": web.base_url})
+    assert blank.status_code == 422
+    assert f"Certificate {cid} was not revoked: give the reason for revoking it." in blank.text
+    other = _signed_in(web, "DrivelineMSP/certifier")
+    foreign = other.post(f"/certificates/{cid}/revoke", data={"reason": "not ours"}, headers={"Origin": web.base_url})
+    assert foreign.status_code == 404
+    assert f"certificate of origin {cid} was not issued by DrivelineMSP" in foreign.text
+    unknown = oem.post("/certificates/COO-OEM-NOPE/revoke", data={"reason": "x"}, headers={"Origin": web.base_url})
+    assert unknown.status_code == 404 and "COO-OEM-NOPE" in unknown.text
+    status = httpx.get(
+        f"{web.base_url}/v1/certificates/{cid}", headers={"Authorization": f"Bearer {web.token('OemMSP/certifier')}"}
+    )
+    assert status.json()["ledger"]["status"]["status"] == "valid"
+    done = oem.post(
+        f"/certificates/{cid}/revoke", data={"reason": "importer changed"}, headers={"Origin": web.base_url}
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/certificates#issued-list"
+    again = oem.post(f"/certificates/{cid}/revoke", data={"reason": "twice"}, headers={"Origin": web.base_url})
+    assert again.status_code == 409 and cid in again.text
+    oem.close()
+    other.close()

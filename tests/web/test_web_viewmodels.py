@@ -10,12 +10,15 @@ import pytest
 from api.reports.models import ComplianceReport, SupplierIssue
 from api.routes.certifications import CertificationIn
 from api.web.auth import home_for, nav_for, safe_next
+from api.web.certificates import form_name as certificate_form_name
+from api.web.certificates import form_to_body as certificate_form_to_body
 from api.web.certs import cert_row, display_status
 from api.web.compliance import gauge, group_issues
+from api.web.forms import field_errors
 from api.web.oem import origin_status
 from api.web.pages import _short_uid, _when
 from api.web.station import verdict_for
-from api.web.supplier import field_errors, form_to_body
+from api.web.supplier import form_to_body
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -176,10 +179,10 @@ def test_sign_in_redirect_stays_on_this_site(target: str | None, expected: str) 
     ("role", "home", "pages"),
     [
         ("station", "/station", ["/station"]),
-        ("certifier", "/supplier", ["/supplier"]),
-        ("compliance", "/oem", ["/oem", "/oem/containment", "/supplier"]),
+        ("certifier", "/supplier", ["/supplier", "/certificates"]),
+        ("compliance", "/oem", ["/oem", "/oem/containment", "/supplier", "/certificates"]),
         ("auditor", "/auditor", ["/auditor", "/auditor/anomalies"]),
-        ("admin", "/oem", ["/oem", "/oem/containment", "/supplier", "/auditor/anomalies"]),
+        ("admin", "/oem", ["/oem", "/oem/containment", "/supplier", "/certificates", "/auditor/anomalies"]),
         ("peer", "/sign-in", []),
     ],
 )
@@ -204,3 +207,52 @@ def test_timestamps_read_as_people_write_them(value: str, expected: str) -> None
 def test_short_uid_keeps_gtin_and_serial() -> None:
     assert _short_uid("https://id.gs1.org/01/07501055001101/21/BJC-000001") == "07501055001101 · BJC-000001"
     assert _short_uid("urn:epc:id:sgtin:1.2.3") == "urn:epc:id:sgtin:1.2.3"
+
+
+def test_certificate_form_becomes_the_api_body() -> None:
+    form = {
+        "uid": " https://id.gs1.org/01/07501055001101/21/BJC-000001 ",
+        "end_use": "oe_pv_lt",
+        "as_of": "",
+        "period": "single",
+        "invoice": " FAC-1 ",
+        "period_from": "2026-01-01",
+        "certifier_role": "producer",
+        "certifier_name": "Ana",
+        "certifier_phone": " ",
+        "importer_name": "",
+        "description": "",
+    }
+    assert certificate_form_to_body(form) == {
+        "uid": "https://id.gs1.org/01/07501055001101/21/BJC-000001",
+        "end_use": "oe_pv_lt",
+        "parties": {"certifier": {"role": "producer", "name": "Ana"}, "invoice": "FAC-1"},
+    }
+    blanket = certificate_form_to_body(
+        {
+            "uid": "u",
+            "period": "blanket",
+            "period_from": "2026-01-01",
+            "period_to": "2026-12-31",
+            "importer_country": "US",
+        }
+    )
+    assert blanket["parties"]["blanket_period"] == {"from": "2026-01-01", "to": "2026-12-31"}
+    assert blanket["parties"]["importer"] == {"country": "US"}
+
+
+@pytest.mark.parametrize(
+    ("field", "name"),
+    [
+        ("certifier.phone", "certifier_phone"),
+        ("importer.country", "importer_country"),
+        ("blanket_period.to", "period_to"),
+        ("blanket_period", "period_from"),
+        ("goods[0].invoice", "invoice"),
+        ("goods[0].hs", "uid"),
+        ("answer.qualifies", "uid"),
+        ("end_use", "end_use"),
+    ],
+)
+def test_certificate_errors_land_on_their_form_field(field: str, name: str) -> None:
+    assert certificate_form_name(field) == name

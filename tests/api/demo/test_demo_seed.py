@@ -10,13 +10,16 @@ line qualifies on average although the pilot vehicle fails alone.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from api.compliance.cli import readmodel
+from api.compliance.coo import verify_bytes
 from api.compliance.gather import LedgerOrigin
+from api.compliance.issue import CertificateStore
 from api.demo.seed import PRODUCER_FIGURES, seed
 from api.private.store import PrivateStore
 from api.private.visibility import CertGraph
@@ -159,3 +162,18 @@ def test_the_default_model_line_qualifies_although_the_pilot_vehicle_fails(defau
     steel, aluminum = PRODUCER_FIGURES["steel"], PRODUCER_FIGURES["aluminum"]
     assert tests["steel"]["detail"].startswith(f"{steel['originating']} / {steel['purchases']} x 100 = 82.98")
     assert tests["aluminum"]["detail"].startswith(f"{aluminum['originating']} / {aluminum['purchases']} x 100")
+
+
+def test_the_oem_certifies_a_qualifying_vehicle_for_its_us_importer(demo: Any) -> None:
+    home, model, stats = demo
+    store = CertificateStore(home, "OemMSP")
+    (cid,) = store.ids()
+    assert stats["certificates_of_origin"] == 1
+    cert = store.get(cid)
+    (good,) = cert["goods"]
+    assert (good["hs"], good["origin_criterion"], good["qualification"]["method"]) == ("8703.23", "B", "NC")
+    assert cert["importer"]["country"] == "US" and cert["certifier"]["role"] == "producer"
+    start, end = (dt.date.fromisoformat(cert["blanket_period"][k]) for k in ("from", "to"))
+    assert start.day == 1 and (end - start).days in range(364, 366)
+    verdict = verify_bytes(model, json.dumps(cert).encode())
+    assert verdict.valid, verdict.reasons
