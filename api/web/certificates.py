@@ -136,7 +136,7 @@ async def issue_from_form(request: Request, services: ServicesDep, principal: We
         errors = {form_name(e.field): e.message for e in reversed(err.errors)}
         error = f"No certificate was issued: {len(err.errors)} required data element(s) missing or wrong, marked below."
     except (pydantic.ValidationError, LedgerError) as err:
-        error, errors = refusal(err, "No certificate was issued", form_name)
+        error, errors = refusal(err, "No certificate was issued", form_name, default="uid")
     else:
         cid = created.certificate["certificate_id"]
         return RedirectResponse(f"/certificates?issued={cid}", status_code=303)

@@ -12,6 +12,9 @@ import pydantic
 
 from ledger.errors import LedgerError, to_problem
 
+#: How much of a refused value a message repeats (a pasted 5,000-character value would bury the message).
+SHOWN = 80
+
 
 def field_errors(err: pydantic.ValidationError) -> dict[str, str]:
     """Pydantic errors keyed by form field name (``cost_breakdown.vnm`` -> ``cost_vnm``)."""
@@ -27,17 +30,24 @@ def field_errors(err: pydantic.ValidationError) -> dict[str, str]:
         got = e.get("input")
         message = str(e.get("msg", "invalid"))
         if isinstance(got, str | int | float) and got != "":
-            message += f" (got {got!r})"
+            shown = repr(got)
+            message += f" (got {shown if len(shown) <= SHOWN else shown[: SHOWN - 1] + '…'})"
         out.setdefault(name, message)
     return out
 
 
 def refusal(
-    err: pydantic.ValidationError | LedgerError, refused: str, name: Callable[[str], str]
+    err: pydantic.ValidationError | LedgerError,
+    refused: str,
+    name: Callable[[str], str],
+    default: str | None = None,
 ) -> tuple[str, dict[str, str]]:
-    """The page message (starting with ``refused``) and the messages by form input for a refused form."""
+    """The page message (starting with ``refused``) and the messages by form input for a refused form.
+
+    A ledger error that names no field is marked at ``default`` when given (the form's main input).
+    """
     if isinstance(err, pydantic.ValidationError):
         return f"{refused}: correct the fields marked below.", {name(k): v for k, v in field_errors(err).items()}
     problem = to_problem(err)
-    field = problem.extra.get("field")
+    field = problem.extra.get("field") or default
     return f"{refused}: {problem.detail}", ({name(str(field)): problem.detail} if field else {})

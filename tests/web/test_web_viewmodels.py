@@ -14,11 +14,12 @@ from api.web.certificates import form_name as certificate_form_name
 from api.web.certificates import form_to_body as certificate_form_to_body
 from api.web.certs import cert_row, display_status
 from api.web.compliance import gauge, group_issues
-from api.web.forms import field_errors
+from api.web.forms import field_errors, refusal
 from api.web.oem import origin_status
 from api.web.pages import _short_uid, _when
 from api.web.station import verdict_for
 from api.web.supplier import form_to_body
+from ledger.errors import NotFound, ValidationError
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -133,6 +134,25 @@ def test_field_errors_point_at_form_inputs_and_name_the_value() -> None:
     assert errors["rvc"] == "String should match pattern '^\\d{1,15}(\\.\\d{1,12})?$' (got 'seventy')"
     assert errors["cost_vnm"].endswith("(got '-1')")
     assert errors["origin_criterion"] == "Input should be 'A', 'B', 'C' or 'D' (got 'Z')"
+
+
+def test_a_long_refused_value_is_shortened_in_its_message() -> None:
+    with pytest.raises(pydantic.ValidationError) as caught:
+        CertificationIn.model_validate(form_to_body({**FORM, "rvc": "9" * 5000}, []))
+    message = field_errors(caught.value)["rvc"]
+    assert message.endswith("(got '" + "9" * 78 + "…)")
+    assert len(message) < 200
+
+
+def test_a_ledger_refusal_without_a_field_is_marked_at_the_forms_main_input() -> None:
+    unknown = NotFound("part urn:x does not exist", value="urn:x")
+    assert refusal(unknown, "No certificate was issued", str, default="uid") == (
+        "No certificate was issued: part urn:x does not exist",
+        {"uid": "part urn:x does not exist"},
+    )
+    assert refusal(unknown, "Refused", str)[1] == {}
+    named = ValidationError("bad date", field="blanket_period.to", value="x")
+    assert refusal(named, "Refused", certificate_form_name, default="uid")[1] == {"period_to": "bad date"}
 
 
 def test_gauge_clamps_to_the_bar_and_keeps_the_exact_text() -> None:
