@@ -7,7 +7,8 @@ axles, steering racks, front suspension modules and seats; the OEM in Silao buil
 (and certifies them itself) and assembles the vehicles, so every core part of a passenger vehicle is on the
 ledger. Every step is a real transaction signed by the member who would do it, with EPCIS events and their
 canonical hashes for every station read. One upstream certification (the foam's) is revoked, so the seat
-certification that relies on it reads back as not valid; one pilot lot of transmissions, built with imported
+certification that relies on it reads back as not valid; the steering racks' certification runs out in three
+weeks, so supplier and OEM both see it flagged for renewal; one pilot lot of transmissions, built with imported
 modules, is certified non-originating, so the last vehicle fails the core-parts test on its own while the model
 line (24 vehicles by default, averaged) still qualifies; a few reads are suspicious (a cloned label, a read
 outside custody). Cost breakdowns, prices and the OEM's steel, aluminum and labor value content figures stay in
@@ -25,6 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from api.certificates.fields import add_months
 from api.cli import create_credential
 from api.compliance.cli import readmodel
 from api.compliance.issue import CertificateStore, issue_certificate, part_answer
@@ -58,6 +60,16 @@ def blanket_period(today: date) -> dict[str, str]:
     end = start.replace(year=start.year + 1) - timedelta(days=1)
     return {"kind": "blanket", "from": start.isoformat(), "to": end.isoformat()}
 
+
+def expiring_period(today: date) -> dict[str, str]:
+    """A blanket period signed last year that ends three weeks from today (inside the 30-day warning)."""
+    end = today + timedelta(days=EXPIRING_IN_DAYS)
+    return {"kind": "blanket", "from": (add_months(end, -12) + timedelta(days=1)).isoformat(), "to": end.isoformat()}
+
+
+#: Part numbers whose certification is about to run out, and in how many days: the renewal the OEM must chase.
+EXPIRING = frozenset({"EPS-R-14"})
+EXPIRING_IN_DAYS = 21
 
 #: (producer, part number, description, HS, USMCA category, core family, unit price USD)
 PART_TYPES = [
@@ -482,7 +494,7 @@ class Seeder:
             body: dict[str, Any] = {
                 "cert_id": cert_id,
                 "part_type": self.type_ids[pn],
-                "scope": blanket_period(self.today),
+                "scope": expiring_period(self.today) if pn in EXPIRING else blanket_period(self.today),
                 "origin_criterion": crit,
                 "originating": orig,
                 "non_originating_share": share,

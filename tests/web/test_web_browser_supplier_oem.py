@@ -10,6 +10,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
+from api.demo.seed import EXPIRING_IN_DAYS
 from tests.helpers import day, today
 from tests.web.conftest import WebServer, screenshot, sign_in
 
@@ -151,3 +152,35 @@ def test_dashboard_figures_equal_the_api(page: Any, web: WebServer) -> None:
     page.get_by_label("Produced to", exact=True).fill("2026-01-01")
     page.get_by_role("button", name="Search").click()
     expect(page.locator("#containment-error")).to_have_text("produced_from 2026-12-01 is after produced_to 2026-01-01")
+
+
+def test_a_certification_about_to_run_out_is_flagged_to_its_supplier_and_the_oem(
+    page: Any, new_context: Any, web: WebServer
+) -> None:
+    """The demo's steering-rack certification ends in three weeks: both sides see it before it lapses."""
+    cert_id = _demo_cert("CO-DRIVELINE-EPS-R-14")
+    ends = day(EXPIRING_IN_DAYS)
+    sign_in(page, web, "DrivelineMSP/certifier")
+    mine = page.locator("section[aria-labelledby=mine-h] tbody tr").filter(has_text=cert_id)
+    expect(mine).to_contain_text("Expiring within 30 days")
+    expect(mine).to_contain_text(ends)
+
+    oem = new_context().new_page()
+    sign_in(oem, web, "OemMSP/compliance")
+    kpi = oem.locator(".kpi").filter(has=oem.locator("#kpi-gaps"))
+    expect(kpi).to_contain_text("part types without valid certification; 1 more expiring within 30 days")
+    missing_or_invalid = oem.locator("#gaps tbody tr").filter(has_not_text="expiring")
+    expect(oem.locator("#kpi-gaps")).to_have_text(str(missing_or_invalid.count()))
+    gap = oem.locator("#gaps tbody tr").filter(has_text="DrivelineMSP:EPS-R-14")
+    expect(gap).to_contain_text("expiring")
+    expect(gap).to_contain_text(f"certification {cert_id} expires on {ends}")
+    # The analyst chases the renewal from the same row; the supplier sees the request.
+    gap.get_by_label("Due date for DrivelineMSP:EPS-R-14").fill(day(14))
+    gap.get_by_role("button", name="Request certification").click()
+    expect(oem.locator("#gaps tbody tr").filter(has_text="DrivelineMSP:EPS-R-14")).to_contain_text("requested")
+    steering = oem.locator("table").filter(has_text="Core parts").get_by_text("steering: Certified originating")
+    expect(steering.first).to_contain_text("(expiring)")
+    page.reload()
+    request = page.locator("#requests tbody tr").filter(has_text="DrivelineMSP:EPS-R-14")
+    expect(request).to_contain_text("OemMSP")
+    expect(request).to_contain_text(day(14))
