@@ -52,9 +52,9 @@ CREDENTIALS_FILE = "demo-credentials.json"
 STORY_DAYS = 30
 
 
-def blanket_period(today: date) -> dict[str, str]:
-    """A 12-month blanket period around today: from the first of the month six months ago (USMCA allows 12)."""
-    month = today.month - 6
+def blanket_period(today: date, months_back: int = 6) -> dict[str, str]:
+    """A 12-month blanket period from the first of the month ``months_back`` months ago (USMCA allows 12)."""
+    month = today.month - months_back
     year = today.year + (month - 1) // 12
     start = date(year, (month - 1) % 12 + 1, 1)
     end = start.replace(year=start.year + 1) - timedelta(days=1)
@@ -641,13 +641,12 @@ class Seeder:
             else:
                 return
             certifier = next(m for m in self.network.members("OemMSP") if m.role is Role.CERTIFIER)
-            start = self.today.replace(day=1)
-            end = start.replace(year=start.year + 1) - timedelta(days=1)
+            period = blanket_period(self.today, months_back=0)
             issue_certificate(
                 LedgerClient(connect(self.home, "OemMSP", certifier.name)),
                 certifier,
                 answer,
-                COO_PARTIES | {"blanket_period": {"from": start.isoformat(), "to": end.isoformat()}},
+                COO_PARTIES | {"blanket_period": {"from": period["from"], "to": period["to"]}},
                 base_url="http://127.0.0.1:8000",
                 store=CertificateStore(self.home, "OemMSP"),
             )

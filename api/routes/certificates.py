@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
@@ -25,7 +25,7 @@ from api.core.clock import today as utc_today
 from api.core.credentials import Principal
 from api.core.deps import ServicesDep, require_roles
 from api.core.services import Services
-from api.origin.models import QualifyAnswer
+from api.origin.models import EndUse, QualifyAnswer
 from api.routes.scans import PROBLEM_RESPONSES, submit
 from ledger.errors import NotFound, ParseError, ValidationError
 
@@ -45,7 +45,7 @@ class CreateCertificate(BaseModel):
     uid: str | None = Field(None, min_length=1, max_length=512, description="Part whose origin is computed.")
     qualification: QualifyAnswer | None = Field(None, description="A qualifying answer of the origin engine.")
     as_of: dt.date | None = Field(None, description="Thresholds date for a uid (default today).")
-    end_use: Literal["oe_pv_lt", "oe_heavy_truck", "other_vehicle", "aftermarket"] = "oe_pv_lt"
+    end_use: EndUse = "oe_pv_lt"
     extra: dict[str, Any] | None = Field(
         None, description="Producer figures the ledger does not hold for a uid: steel, aluminum, lvc, core_parts."
     )

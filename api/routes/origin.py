@@ -19,14 +19,12 @@ from api.core.clock import today
 from api.core.credentials import Principal
 from api.core.deps import PrincipalDep, ServicesDep, require_roles
 from api.origin.engine import qualify
-from api.origin.models import QualifyAnswer
+from api.origin.models import EndUse, QualifyAnswer
 from api.routes.scans import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/origin", tags=["origin"], responses=PROBLEM_RESPONSES)
 
 Computer = Annotated[Principal, Depends(require_roles("compliance", "certifier"))]
-EndUse = Literal["oe_pv_lt", "oe_heavy_truck", "other_vehicle", "aftermarket"]
-
 EXAMPLE = {
     "good": {"description": "Transmission case", "hs": "8708.40", "end_use": "oe_pv_lt"},
     "as_of": "2026-11-23",

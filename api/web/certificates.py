@@ -9,7 +9,7 @@ address: a certifier signs many certificates with the same contact data.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import pydantic
 from fastapi import APIRouter, Request, Response
@@ -20,7 +20,15 @@ from api.compliance.issue import CertificateStore
 from api.core.credentials import Principal
 from api.core.deps import ServicesDep
 from api.core.services import Services
-from api.routes.certificates import CreateCertificate, Revocation, base_url, create, list_certificates
+from api.origin.models import EndUse
+from api.routes.certificates import (
+    CertificateSummary,
+    CreateCertificate,
+    Revocation,
+    base_url,
+    create,
+    list_certificates,
+)
 from api.routes.certificates import revoke_certificate as revoke
 from api.web.auth import WebPrincipal, require
 from api.web.forms import refusal
@@ -30,12 +38,14 @@ from ledger.errors import LedgerError
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 READERS = ("certifier", "compliance", "admin")
 PARTY_FIELDS = ("name", "title", "address", "country", "phone", "email")
-END_USES = (
-    ("oe_pv_lt", "Original equipment: passenger vehicle or light truck"),
-    ("oe_heavy_truck", "Original equipment: heavy truck"),
-    ("other_vehicle", "Other vehicle"),
-    ("aftermarket", "Aftermarket"),
-)
+#: Labels of the origin engine's end uses, in its order (a new end use without a label fails at import).
+END_USE_LABELS: dict[str, str] = {
+    "oe_pv_lt": "Original equipment: passenger vehicle or light truck",
+    "oe_heavy_truck": "Original equipment: heavy truck",
+    "other_vehicle": "Other vehicle",
+    "aftermarket": "Aftermarket",
+}
+END_USES = tuple((k, END_USE_LABELS[k]) for k in get_args(EndUse))
 #: Finished goods offered in the part picker (any uid can still be typed or scanned in).
 PICKER_LIMIT = 200
 
@@ -73,13 +83,14 @@ def form_name(field: str) -> str:
     return field.replace(".", "_")
 
 
-def _defaults(services: Services, principal: Principal) -> dict[str, str]:
-    """Certifier data from the org's newest certificate, else the org's registered name and address."""
-    store = CertificateStore(services.home, principal.msp_id)
-    newest = max((store.get(cid) for cid in store.ids()), key=lambda c: str(c.get("signed_date")), default=None)
+def _defaults(services: Services, principal: Principal, certificates: list[CertificateSummary]) -> dict[str, str]:
+    """Certifier data from the org's newest certificate (of those listed), else its registered name and address."""
     form = {"period": "blanket", "end_use": "oe_pv_lt", "certifier_role": "producer"}
-    if newest is not None and isinstance(newest.get("certifier"), dict):
-        return form | {f"certifier_{k}": str(v) for k, v in newest["certifier"].items()}
+    newest = max(certificates, key=lambda c: c.signed_date, default=None)
+    if newest is not None:
+        certifier = CertificateStore(services.home, principal.msp_id).get(newest.certificate_id).get("certifier")
+        if isinstance(certifier, dict):
+            return form | {f"certifier_{k}": str(v) for k, v in certifier.items()}
     org = next(iter(services.queries().table("org", "msp_id = ?", [principal.msp_id])), {})
     return form | {
         "certifier_name": str(org.get("legal_name") or ""),
@@ -97,10 +108,13 @@ def _finished_goods(services: Services, principal: Principal) -> list[dict[str, 
     return rows[:PICKER_LIMIT]
 
 
-def _context(services: Services, principal: Principal) -> dict[str, Any]:
+def _context(services: Services, principal: Principal, form: dict[str, str] | None = None) -> dict[str, Any]:
+    """The page's data; the form as submitted, or else its defaults."""
+    certificates = list(reversed(list_certificates(services, principal)))
     return {
         "principal": principal,
-        "certificates": list(reversed(list_certificates(services, principal))),
+        "certificates": certificates,
+        "form": form if form is not None else _defaults(services, principal, certificates),
         "goods": _finished_goods(services, principal) if principal.role == "certifier" else [],
         "end_uses": END_USES,
         "party_fields": PARTY_FIELDS,
@@ -118,7 +132,7 @@ def certificates_page(
 ) -> HTMLResponse:
     """The org's certificates of origin, and for a certifier the form that issues one."""
     require(principal, *READERS)
-    context = _context(services, principal) | {"form": _defaults(services, principal)}
+    context = _context(services, principal)
     if issued:
         context["issued"] = next((c for c in context["certificates"] if c.certificate_id == issued), None)
     return render(request, "certificates.html", context)
@@ -140,7 +154,7 @@ async def issue_from_form(request: Request, services: ServicesDep, principal: We
     else:
         cid = created.certificate["certificate_id"]
         return RedirectResponse(f"/certificates?issued={cid}", status_code=303)
-    context = _context(services, principal) | {"form": form, "errors": errors, "error": error}
+    context = _context(services, principal, form) | {"errors": errors, "error": error}
     return render(request, "certificates.html", context, status_code=422)
 
 
@@ -154,7 +168,7 @@ async def revoke_from_form(
     try:
         body = Revocation(reason=reason)
     except pydantic.ValidationError:
-        context = _context(services, principal) | {"form": _defaults(services, principal)}
+        context = _context(services, principal)
         context["error"] = f"Certificate {certificate_id} was not revoked: give the reason for revoking it."
         return render(request, "certificates.html", context, status_code=422)
     CertificateStore(services.home, principal.msp_id).get(certificate_id)
